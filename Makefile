@@ -1,0 +1,73 @@
+# One-command set-up and the course's everyday tasks.  `make help` lists them.
+#
+# The environment is a virtualenv in .venv built from requirements.lock (exact versions).
+# It is (re)built only when it is missing or the lock changed: a second `make lab` installs nothing.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+KERNEL := gradclip
+LAB_PORT ?= 8888
+LAB_ARGS ?=
+
+# Small CPU models run faster and far steadier on one thread.
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup lab test test-fast release execute bench lock student-pack clean
+
+help:
+	@echo "make lab       set up .venv if needed, then start JupyterLab on the course"
+	@echo "make test      set up .venv if needed, then run everything CI runs"
+	@echo "make release   regenerate the student release notebooks/ from solutions/"
+	@echo "make execute   re-run the solution notebooks in place (refreshes the outputs nbval checks)"
+	@echo "make bench     time every lesson and the gradient-norm monitor's overhead"
+	@echo "make lock      re-resolve requirements.in into requirements.lock and environment.yml"
+	@echo "make student-pack  build dist/gradient-clipping-student.zip (what students receive)"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.lock pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --no-input -r requirements.lock
+	$(PY) -m pip install --quiet --no-input --no-deps --no-build-isolation -e .
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) \
+	    --display-name "Python 3 (gradient clipping course)" >/dev/null
+	touch $(STAMP)
+	@echo "Environment ready in $(VENV) (kernel '$(KERNEL)')."
+
+setup: $(STAMP)
+
+lab: $(STAMP)
+	@echo "Starting JupyterLab on the course; open the URL printed below (Ctrl-C stops it)."
+	$(VENV)/bin/jupyter lab --notebook-dir=. --port=$(LAB_PORT) $(LAB_ARGS)
+
+test: $(STAMP)
+	$(PY) -m pytest tests solutions --nbval --nbval-sanitize-with nbval_sanitize.cfg \
+	    --nbval-current-env --durations=15
+
+test-fast: $(STAMP)
+	$(PY) -m pytest tests -m "not slow"
+
+release: $(STAMP)
+	$(PY) scripts/release.py
+
+execute: $(STAMP)
+	$(PY) scripts/execute.py solutions
+
+bench: $(STAMP)
+	$(PY) scripts/bench.py
+
+lock: $(PY)
+	$(PY) scripts/lock.py
+
+student-pack: $(STAMP)
+	$(PY) scripts/release.py --pack dist/gradient-clipping-student.zip
+
+clean:
+	rm -rf dist bench-results test-artifacts .pytest_cache

@@ -1,0 +1,29 @@
+"""nbgrader configuration for the gradient clipping course.
+
+The instructor source (with solutions and hidden tests) lives in ``solutions/``; the student
+release that ``make release`` generates from it lives in ``notebooks/``.
+"""
+import os
+
+c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
+
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.course_id = "gradient-clipping"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "notebooks"
+# Only the notebooks of an assignment folder are copied into the release (nbgrader copies
+# every other file it finds there too), so nothing else in solutions/ can leak.
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*",
+]
+
+# A cell may run for at most this many seconds when grading; an infinite loop in a student's
+# submission is interrupted after it and the remaining cells still run.
+c.Execute.timeout = 60
+# Clear the kernel's history file so that grading writes nothing under $HOME.
+c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
+
+c.ClearSolutions.code_stub = {
+    "python": "# YOUR CODE HERE\nraise NotImplementedError()",
+}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
