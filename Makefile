@@ -18,6 +18,8 @@ LAB_ARGS ?=
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYTHONDONTWRITEBYTECODE := 1
+# Tools that nbgrader and Jupyter start by name (alembic, jupyter-*) come from the course environment.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help setup lab test test-fast release execute bench lock student-pack clean
 

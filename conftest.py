@@ -7,6 +7,7 @@ kernel it starts.  Progress bars are silenced.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 
 _STATE = tempfile.mkdtemp(prefix="gradclip-test-home-")
@@ -24,6 +25,10 @@ ISOLATED_ENV = {
     "MKL_NUM_THREADS": "1",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
 }
+# nbgrader runs tools such as `alembic` from PATH: make the environment's own bin folder first.
+_BIN = os.path.dirname(sys.executable)
+if os.environ.get("PATH", "").split(os.pathsep)[0] != _BIN:
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
 for _key, _value in ISOLATED_ENV.items():
     os.environ[_key] = _value
 for _key in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR",

@@ -1,0 +1,245 @@
+"""Student-feedback checks: say in words what is wrong and what was expected.
+
+Each ``check_*`` function runs a student's function on small cases, compares the result with
+PyTorch's own implementation, and raises ``AssertionError`` with a message that names the case,
+the value received, the value expected and, where the wrong value matches a common mistake, a
+hint about that mistake.  Nothing here is a reference solution of an exercise: the expected
+values come from PyTorch.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import types
+from typing import Any, Callable, Iterator, Sequence
+
+import torch
+from torch import Tensor
+
+__all__ = [
+    "params_with_grads",
+    "as_float",
+    "expect_close",
+    "forbid_functions",
+    "uses_names",
+    "check_global_norm",
+]
+
+
+def params_with_grads(*grads: Sequence[float] | Tensor | None, dtype: torch.dtype = torch.float32
+                      ) -> list[torch.nn.Parameter]:
+    """Make parameters whose ``.grad`` are the given values (``None`` leaves ``.grad`` unset).
+
+    >>> ps = params_with_grads([3.0, 4.0], None, [[1.0, 2.0]])
+    >>> [None if p.grad is None else p.grad.tolist() for p in ps]
+    [[3.0, 4.0], None, [[1.0, 2.0]]]
+    """
+    params = []
+    for i, g in enumerate(grads):
+        if g is None:
+            params.append(torch.nn.Parameter(torch.zeros(1, dtype=dtype)))
+            continue
+        try:
+            t = torch.as_tensor(g, dtype=dtype).clone()
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise TypeError(f"grads[{i}] must be a tensor, a (nested) list of numbers or None, "
+                            f"got {type(g).__name__}") from exc
+        p = torch.nn.Parameter(torch.zeros_like(t))
+        p.grad = t
+        params.append(p)
+    return params
+
+
+def as_float(value: Any, what: str = "your function's result") -> float:
+    """Convert a number or a one-element tensor to ``float``, or fail with a clear message.
+
+    Converting (rather than comparing with ``==``) means an object that claims to equal
+    everything cannot pass a check.
+    """
+    if value is None:
+        raise AssertionError(f"{what} is None: did you forget to `return` the value?")
+    if isinstance(value, bool):
+        raise AssertionError(f"{what} is a bool ({value}); expected a number")
+    if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise AssertionError(f"{what} is a tensor of shape {tuple(value.shape)}; "
+                                 "expected a single number (a 0-dim tensor or a float)")
+        return float(value.detach().reshape(()).item())
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        raise AssertionError(f"{what} is a {type(value).__name__} of {len(value)} items; "
+                             "expected a single number (a 0-dim tensor or a float)")
+    raise AssertionError(f"{what} has type {type(value).__name__}; expected a number "
+                         "(a 0-dim tensor or a float)")
+
+
+def expect_close(got: Any, expected: float, *, what: str, rtol: float = 1e-5, atol: float = 1e-7,
+                 hint: str = "") -> float:
+    """Assert ``got`` is numerically ``expected`` (NaN matches NaN, inf matches inf of the same sign).
+
+    Returns ``got`` as a float so that callers can reuse it.
+    """
+    value = as_float(got, what)
+    if math.isnan(expected):
+        ok = math.isnan(value)
+    elif math.isinf(expected):
+        ok = value == expected
+    else:
+        ok = math.isfinite(value) and abs(value - expected) <= atol + rtol * abs(expected)
+    if not ok:
+        message = f"{what} is {value:.6g}, expected {expected:.6g}"
+        raise AssertionError(message + (f": {hint}" if hint else ""))
+    return value
+
+
+def uses_names(fn: Callable[..., Any], names: Sequence[str], *, _depth: int = 3) -> list[str]:
+    """The names among ``names`` that ``fn`` refers to, directly or through an alias.
+
+    Looks at the names ``fn``'s code (nested functions included) uses, at what those names are
+    bound to in ``fn``'s globals and closure (so ``norm = torch.nn.utils.get_total_norm`` is
+    found), and, a few levels deep, into the functions ``fn`` calls that are defined in Python.
+    """
+    found: set[str] = set()
+    seen: set[int] = set()
+    # The functions of that name in torch.nn.utils, by identity: their __name__ may differ.
+    import torch.nn.utils as nn_utils
+    import torch.nn.utils.clip_grad as clip_grad
+
+    known = {id(getattr(mod, n)): n for mod in (nn_utils, clip_grad) for n in names if hasattr(mod, n)}
+
+    def visit(f: Any, depth: int) -> None:
+        code = getattr(f, "__code__", None)
+        if code is None or id(code) in seen or depth < 0:
+            return
+        seen.add(id(code))
+        bound: list[Any] = []
+        glb = getattr(f, "__globals__", {})
+        stack = [code]
+        while stack:
+            c = stack.pop()
+            found.update(n for n in c.co_names if n in names)
+            bound.extend(glb[n] for n in c.co_names if n in glb)
+            stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+        for cell in getattr(f, "__closure__", None) or ():
+            try:
+                bound.append(cell.cell_contents)
+            except ValueError:  # an empty cell
+                pass
+        for obj in bound:
+            name = getattr(obj, "__name__", None)
+            if id(obj) in known:
+                found.add(known[id(obj)])
+            elif callable(obj) and name in names:
+                found.add(name)
+            elif isinstance(obj, types.FunctionType):
+                visit(obj, depth - 1)
+
+    visit(fn, _depth)
+    return sorted(found)
+
+
+@contextlib.contextmanager
+def forbid_functions(reason: str, *targets: tuple[Any, str]) -> Iterator[None]:
+    """Within the block, calling any ``getattr(obj, name)`` of ``targets`` raises ``AssertionError``.
+
+    Used to make sure an exercise that asks for a computation by hand does not call the library
+    function that does it.  The originals are restored on exit, even after an error.
+    """
+    saved = [(obj, name, getattr(obj, name)) for obj, name in targets]
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(reason)
+
+    try:
+        for obj, name, _ in saved:
+            setattr(obj, name, refuse)
+        yield
+    finally:
+        for obj, name, original in saved:
+            setattr(obj, name, original)
+
+
+_BUILTIN_NORMS = ("get_total_norm", "clip_grad_norm_", "clip_grad_norm", "clip_grads_with_norm_")
+
+
+def _builtin_norm_targets() -> list[tuple[Any, str]]:
+    import torch.nn.utils as nn_utils
+    import torch.nn.utils.clip_grad as clip_grad
+
+    return [(mod, name) for mod in (nn_utils, clip_grad) for name in _BUILTIN_NORMS
+            if hasattr(mod, name)]
+
+
+def _mistakes(grads: list[Tensor], norm_type: float) -> list[tuple[float, str]]:
+    """Values that common wrong implementations give on ``grads``, with a hint for each."""
+    per = [g.detach().double().norm(2).item() for g in grads]
+    absmax = [g.detach().double().abs().max().item() if g.numel() else 0.0 for g in grads]
+    total_sq = sum(v * v for v in per)
+    out = []
+    if norm_type == 2.0:
+        out += [
+            (sum(per), "you added the per-tensor norms. The global norm is the norm of the vector "
+                       "of per-tensor norms: the square root of the sum of their squares"),
+            (total_sq, "this is the sum of squares: take its square root"),
+            (max(per, default=0.0), "this is the largest per-tensor norm; the global norm "
+                                    "combines every tensor"),
+            (per[0] if per else 0.0, "this is the first tensor's norm only: loop over every "
+                                     "parameter that has a gradient"),
+            (max(absmax, default=0.0), "this is the inf-norm (largest |element|): with "
+                                       "norm_type=2 take the L2 norm"),
+        ]
+        if per:
+            out.append((math.sqrt(total_sq / len(per)), "you averaged over tensors; sum instead"))
+    else:
+        out += [
+            (math.sqrt(total_sq), "this is the L2 norm: with norm_type=inf take the largest "
+                                  "absolute element over all tensors"),
+            (sum(absmax), "you added the per-tensor maxima; the inf-norm is their maximum"),
+            (max((g.detach().double().max().item() for g in grads if g.numel()), default=0.0),
+             "this is the largest element, not the largest absolute element"),
+        ]
+    return out
+
+
+def _hint(value: float, grads: list[Tensor], norm_type: float, expected: float) -> str:
+    for candidate, hint in _mistakes(grads, norm_type):
+        if math.isfinite(candidate) and abs(candidate - expected) > 1e-6 * max(1.0, abs(expected)) \
+                and abs(value - candidate) <= 1e-5 * max(1.0, abs(candidate)):
+            return hint
+    return ""
+
+
+def check_global_norm(fn: Callable[..., Any], norm_type: float = 2.0) -> None:
+    """Check a student's ``fn(parameters, norm_type)`` against ``torch.nn.utils.get_total_norm``.
+
+    Runs a handful of ordinary cases (several parameters of different shapes, float32) for the
+    given ``norm_type`` and raises ``AssertionError`` with a message in words on the first
+    mismatch.  Also fails if ``fn`` calls PyTorch's own norm or clipping functions.
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be your function, got {type(fn).__name__}")
+    if not (norm_type == 2.0 or norm_type == math.inf):
+        raise ValueError(f"norm_type must be 2.0 or math.inf, got {norm_type!r}")
+    used = uses_names(fn, _BUILTIN_NORMS)
+    if used:
+        raise AssertionError(f"your function calls {', '.join(used)}: the exercise asks you to "
+                             "compute the norm yourself from the gradients")
+    cases = {
+        "one parameter with gradient [3, 4]": [[3.0, 4.0]],
+        "two parameters with gradients [3, 0] and [[0, 4]]": [[3.0, 0.0], [[0.0, 4.0]]],
+        "a 2x3 weight and a bias of 3": [[[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]], [0.25, -0.5, 2.0]],
+        "three parameters with negative entries": [[-7.0], [[1.0, -1.0], [2.0, -2.0]], [0.0, -0.5]],
+    }
+    reason = ("your function calls one of PyTorch's norm functions: compute the norm yourself "
+              "from the gradients")
+    for label, grads in cases.items():
+        params = params_with_grads(*grads)
+        tensors = [p.grad for p in params]
+        expected = torch.nn.utils.get_total_norm(tensors, norm_type).item()
+        with forbid_functions(reason, *_builtin_norm_targets()):
+            got = fn(params, norm_type)
+        value = as_float(got, f"for {label}, your result")
+        hint = _hint(value, tensors, norm_type, expected)
+        expect_close(value, expected, what=f"for {label} (norm_type={norm_type}), your norm",
+                     hint=hint or "compare your steps with the definition above")

@@ -1,0 +1,130 @@
+"""Benchmarks: lesson execution times and the gradient-norm monitor's overhead.
+
+    python scripts/bench.py [--runs 3] [--steps 400] [--json bench-results/bench.json]
+
+Prints a table of each solution notebook's execution time (median of ``--runs`` runs, each in a
+fresh kernel, as nbval and nbgrader run them) beside the floor: a notebook that only imports
+torch and course_utils.  Then times a plain training loop with ``clip_grad_norm_`` against the
+same loop with ``GradNormMonitor.record`` added (interleaved runs, medians).
+
+Targets: each lesson under 30 s on the course's 2-core CPU; monitor overhead under 5 %.
+Exits 1 when a target is missed, so `make bench` can gate a release.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSON_TARGET_S = 30.0
+MONITOR_TARGET = 0.05
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("COURSE_UTILS_PROGRESS", "0")
+
+
+def time_notebook(nb, cwd: Path) -> float:
+    nb = nbformat.from_dict(nb)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=600, kernel_name="gradclip",
+                   resources={"metadata": {"path": str(cwd)}}).execute()
+    return time.perf_counter() - start
+
+
+def bench_notebooks(runs: int) -> list[dict]:
+    floor_nb = new_notebook(cells=[new_code_cell("import torch\nimport course_utils")])
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        floor = [time_notebook(floor_nb, Path(tmp)) for _ in range(runs)]
+    rows.append({"name": "floor (import torch, course_utils)", "median_s": statistics.median(floor),
+                 "runs": floor})
+    for path in sorted((ROOT / "solutions").glob("*/*.ipynb")):
+        nb = nbformat.read(str(path), as_version=4)
+        times = [time_notebook(nb, path.parent) for _ in range(runs)]
+        rows.append({"name": str(path.relative_to(ROOT)), "median_s": statistics.median(times),
+                     "runs": times, "target_s": LESSON_TARGET_S})
+    return rows
+
+
+def bench_monitor(steps: int, repeats: int = 7) -> dict:
+    import torch
+
+    from course_utils import MLP, GradNormMonitor, make_regression, seed_everything
+
+    seed_everything(0)
+    X, y = make_regression(n_samples=64, n_features=16, seed=0)
+    loss_fn = torch.nn.functional.mse_loss
+
+    def run(with_monitor: bool) -> float:
+        seed_everything(0)
+        model = MLP(16, 1, hidden=64, depth=3)
+        opt = torch.optim.SGD(model.parameters(), lr=0.01)
+        monitor = GradNormMonitor(max_norm=1.0)
+        start = time.perf_counter()
+        for _ in range(steps):
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(X), y)
+            loss.backward()
+            total = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            if with_monitor:
+                monitor.record(total, loss=loss)
+            opt.step()
+        elapsed = time.perf_counter() - start
+        if with_monitor:
+            assert len(monitor.history) == steps
+        return elapsed
+
+    run(False), run(True)  # warm-up
+    bare, monitored = [], []
+    for _ in range(repeats):
+        bare.append(run(False))
+        monitored.append(run(True))
+    b, m = statistics.median(bare), statistics.median(monitored)
+    return {"steps": steps, "bare_s": b, "monitored_s": m, "overhead": (m - b) / b,
+            "target": MONITOR_TARGET}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per notebook (median reported)")
+    parser.add_argument("--steps", type=int, default=400, help="training steps per monitor run")
+    parser.add_argument("--json", type=Path, default=ROOT / "bench-results" / "bench.json")
+    args = parser.parse_args(argv)
+
+    print(f"CPU cores: {os.cpu_count()}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}")
+    rows = bench_notebooks(args.runs)
+    floor = rows[0]["median_s"]
+    width = max(len(r["name"]) for r in rows)
+    print(f"\n{'notebook':<{width}}  {'median s':>9}  {'minus floor':>11}  {'target':>8}  ok")
+    ok = True
+    for r in rows:
+        target = r.get("target_s")
+        good = target is None or r["median_s"] < target
+        ok &= good
+        print(f"{r['name']:<{width}}  {r['median_s']:>9.2f}  {r['median_s'] - floor:>11.2f}  "
+              f"{'' if target is None else f'< {target:.0f} s':>8}  {'' if target is None else ('yes' if good else 'NO')}")
+
+    mon = bench_monitor(args.steps)
+    good = mon["overhead"] < MONITOR_TARGET
+    ok &= good
+    print(f"\nmonitor overhead over a bare clip_grad_norm_ loop ({mon['steps']} steps, median of 7):")
+    print(f"  bare {mon['bare_s']:.3f} s, with GradNormMonitor.record {mon['monitored_s']:.3f} s, "
+          f"overhead {mon['overhead']:+.1%} (target < {MONITOR_TARGET:.0%}): {'yes' if good else 'NO'}")
+
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"notebooks": rows, "monitor": mon}, indent=2))
+    print(f"\nresults written to {args.json}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Claims of lesson 01 (solutions/01_gradients), each rerun over several seeds."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import SEEDS
+from course_utils import MLP, ClipByNorm, make_loader, make_regression, seed_everything, train
+from course_utils.gradients import error_band, numerical_gradient, relative_error
+
+# The lesson's settings (section 4).
+MAX_NORM, LR, EPOCHS, BATCH = 2.0, 0.05, 12, 32
+
+
+def _lesson_run(seed: int):
+    seed_everything(seed)
+    X, y = make_regression(n_samples=256, n_features=8, seed=seed)
+    model = MLP(8, 1, hidden=32, depth=2)
+    loader = make_loader(X, y, batch_size=BATCH, seed=seed)
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    return train(model, loader, torch.nn.functional.mse_loss, opt, epochs=EPOCHS, clip=ClipByNorm(MAX_NORM))
+
+
+@pytest.mark.claim("01-fd-bands")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_autograd_is_right_and_the_slip_is_wrong_by_finite_differences(seed):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(3, generator=g, dtype=torch.float64)
+    target = torch.randn((), generator=g, dtype=torch.float64)
+    w = torch.randn(3, generator=g, dtype=torch.float64, requires_grad=True)
+
+    def loss_of(weights):
+        return (x @ weights - target) ** 2
+
+    loss_of(w).backward()
+    numeric = numerical_gradient(loss_of, w.detach())
+    assert error_band(relative_error(w.grad, numeric)) == "right"
+    with torch.no_grad():
+        slip = (x @ w - target) * x
+    assert error_band(relative_error(slip, numeric)) == "wrong"
+
+
+def _mlp_grads(seed: int) -> list[torch.Tensor]:
+    seed_everything(seed)
+    X, y = make_regression(n_samples=256, n_features=8, seed=seed)
+    model = MLP(8, 1, hidden=32, depth=2)
+    torch.nn.functional.mse_loss(model(X), y).backward()
+    return [p.grad for p in model.parameters()]
+
+
+@pytest.mark.claim("01-norm-identity")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_global_norm_is_the_norm_of_per_tensor_norms(seed):
+    grads = _mlp_grads(seed)
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    per_tensor = torch.stack([g.norm(2) for g in grads])
+    total = torch.nn.utils.get_total_norm(grads).item()
+    assert math.isclose(flat.norm(2).item(), per_tensor.norm(2).item(), rel_tol=1e-5)
+    assert math.isclose(flat.norm(2).item(), total, rel_tol=1e-5)
+    inf_total = torch.nn.utils.get_total_norm(grads, math.inf).item()
+    assert flat.abs().max().item() == inf_total == max(g.abs().max().item() for g in grads)
+
+
+@pytest.mark.claim("01-none-skipped")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_clip_grad_norm_returns_the_pre_clip_norm_and_skips_none(seed):
+    grads = _mlp_grads(seed)
+    params = []
+    for g in grads:
+        p = torch.nn.Parameter(torch.zeros_like(g))
+        p.grad = g.clone()
+        params.append(p)
+    params += list(torch.nn.Linear(32, 3).parameters())  # grads are None
+    expected = torch.nn.utils.get_total_norm(grads).item()
+    returned = torch.nn.utils.clip_grad_norm_(params, max_norm=1e9).item()
+    assert math.isclose(returned, expected, rel_tol=1e-6)
+    assert all(torch.equal(p.grad, g) for p, g in zip(params, grads))  # huge max_norm: unchanged
+
+
+@pytest.mark.claim("01-after-capped")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_norm_after_clipping_is_capped_and_unchanged_below_the_threshold(seed):
+    h = _lesson_run(seed)
+    before, after = h.norms_before, h.norms_after
+    assert np.all(after <= MAX_NORM * (1 + 1e-6))
+    under = before < MAX_NORM
+    assert under.any() and (~under).any(), "the run should have steps on both sides of the threshold"
+    assert np.allclose(after[under], before[under], rtol=1e-6)
+    assert np.allclose(after[~under], MAX_NORM, rtol=1e-5)
+
+
+@pytest.mark.claim("01-clipping-fades")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_clipping_is_frequent_early_and_rare_late(seed):
+    summary = _lesson_run(seed).epoch_summary()
+    first, last = summary[0], summary[-1]
+    assert first["clip_rate"] >= 0.5, f"first epoch clipped only {first['clip_rate']:.0%}"
+    assert last["clip_rate"] < first["clip_rate"]
+    assert last["mean_loss"] < first["mean_loss"]

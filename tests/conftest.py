@@ -1,0 +1,60 @@
+"""Shared fixtures and helpers for the course's tests (the root conftest.py isolates $HOME)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+RELEASE = ROOT / "notebooks"
+#: Seeds over which every claim about training behaviour is checked.
+SEEDS = (0, 1, 2, 3, 4)
+
+
+def assignment_names() -> list[str]:
+    return sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def source_notebooks() -> list[Path]:
+    return sorted(SOLUTIONS.glob("*/*.ipynb"))
+
+
+def release_notebooks() -> list[Path]:
+    return sorted(RELEASE.glob("*/*.ipynb"))
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def grade_cells(nb) -> dict[str, float]:
+    """grade_id -> points of every autograded test cell of a notebook."""
+    return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
+            for c in nb.cells if nbgrader_meta(c).get("grade")}
+
+
+def make_course_copy(dest: Path) -> Path:
+    """A throw-away copy of the course (instructor source and config) to run nbgrader in."""
+    shutil.copytree(SOLUTIONS, dest / "solutions",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.copy2(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
+    return dest
+
+
+def run_nbgrader(course: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    """Run ``python -m nbgrader ARGS`` in ``course``; fail the test with its output on error."""
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course,
+                          env=dict(os.environ), capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        pytest.fail(f"nbgrader {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def read_nb(path: Path):
+    return nbformat.read(str(path), as_version=4)

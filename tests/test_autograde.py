@@ -1,0 +1,126 @@
+"""Autograde sample submissions of every lesson with nbgrader, in a throw-away course copy.
+
+Each folder ``tests/submissions/<assignment>/`` holds sample answers (``<student>.py``: the code a
+student put in the exercise cell) and ``expected_scores.csv``, the score each test cell must get.
+The student ``untouched`` hands in the release notebook as it is.  A sample with an infinite loop
+is cut by nbgrader's per-cell timeout and must not hold up the others.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from conftest import ROOT, make_course_copy, nbgrader_meta, read_nb, run_nbgrader
+
+pytestmark = pytest.mark.slow
+
+SUBMISSIONS = ROOT / "tests" / "submissions"
+#: Per-cell grading timeout for these tests (seconds): far above any lesson cell, and short
+#: enough that a looping submission costs little.
+CELL_TIMEOUT = 10
+
+
+def sample_assignments() -> list[str]:
+    return sorted(p.name for p in SUBMISSIONS.iterdir() if (p / "expected_scores.csv").exists())
+
+
+def expected_scores(assignment: str) -> dict[str, dict[str, float]]:
+    with open(SUBMISSIONS / assignment / "expected_scores.csv", newline="") as f:
+        return {row.pop("student"): {k: float(v) for k, v in row.items()} for row in csv.DictReader(f)}
+
+
+def solution_cell_ids(nb) -> list[str]:
+    return [nbgrader_meta(c)["grade_id"] for c in nb.cells
+            if nbgrader_meta(c).get("solution") and c.cell_type == "code"]
+
+
+def build_submission(release_nb: Path, answer: str | None, dest: Path) -> None:
+    """The release notebook with its (single) exercise cell replaced by ``answer``."""
+    nb = read_nb(release_nb)
+    if answer is not None:
+        ids = solution_cell_ids(nb)
+        assert len(ids) == 1, "samples with one answer need a notebook with one exercise cell"
+        for cell in nb.cells:
+            if nbgrader_meta(cell).get("grade_id") == ids[0]:
+                cell.source = answer
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(dest))
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module", params=sample_assignments())
+def graded(request, tmp_path_factory):
+    assignment = request.param
+    course = make_course_copy(tmp_path_factory.mktemp(f"course-{assignment}"))
+    run_nbgrader(course, "generate_assignment", assignment, "--force", "--log-level=WARN")
+    release_nb = course / "notebooks" / assignment / f"{assignment}.ipynb"
+    students = expected_scores(assignment)
+    digests = {}
+    for student in students:
+        sample = SUBMISSIONS / assignment / f"{student}.py"
+        answer = None if student == "untouched" else sample.read_text()
+        dest = course / "submitted" / student / assignment / f"{assignment}.ipynb"
+        build_submission(release_nb, answer, dest)
+        digests[dest] = _digest(dest)
+    start = time.monotonic()
+    run_nbgrader(course, "autograde", assignment, "--create", "--force", "--log-level=WARN",
+                 f"--Execute.timeout={CELL_TIMEOUT}")
+    elapsed = time.monotonic() - start
+    scores = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for student in students:
+            sub = gb.find_submission(assignment, student)
+            scores[student] = {g.name: g.score for nb in sub.notebooks for g in nb.grades
+                               if g.max_score > 0 and g.cell_type == "code"}
+            scores[student]["total"] = sub.score
+    return dict(assignment=assignment, course=course, scores=scores, expected=students,
+                elapsed=elapsed, digests=digests)
+
+
+def test_scores_equal_the_expected_table(graded):
+    lines = []
+    for student, expected in graded["expected"].items():
+        got = graded["scores"][student]
+        for cell, points in expected.items():
+            if got.get(cell) != points:
+                lines.append(f"{student}: {cell} scored {got.get(cell)}, expected {points}")
+    assert not lines, "autograde scores differ from expected_scores.csv:\n" + "\n".join(lines)
+
+
+def test_expected_table_covers_every_graded_cell(graded):
+    nb = read_nb(ROOT / "solutions" / graded["assignment"] / f"{graded['assignment']}.ipynb")
+    graded_ids = {nbgrader_meta(c)["grade_id"] for c in nb.cells if nbgrader_meta(c).get("grade")}
+    for student, expected in graded["expected"].items():
+        assert set(expected) - {"total"} == graded_ids, f"{student}: table columns != graded cells"
+        total = sum(v for k, v in expected.items() if k != "total")
+        assert expected["total"] == total
+
+
+def test_infinite_loop_is_cut_by_the_timeout(graded):
+    if "infinite_loop" not in graded["expected"]:
+        pytest.skip("no infinite-loop sample for this assignment")
+    a = graded["assignment"]
+    autograded = read_nb(graded["course"] / "autograded" / "infinite_loop" / a / f"{a}.ipynb")
+    errors = [o.get("ename") for c in autograded.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert any(e in ("KeyboardInterrupt", "CellTimeoutError") for e in errors), \
+        f"no cell of the looping submission was interrupted; errors seen: {errors}"
+    n_graded = len([c for c in autograded.cells if nbgrader_meta(c).get("grade")])
+    # Every other student is graded (checked above); the loop costs at most one timeout per cell.
+    budget = 60 + len(graded["expected"]) * 15 + n_graded * (CELL_TIMEOUT + 5)
+    assert graded["elapsed"] < budget, f"grading took {graded['elapsed']:.0f} s (budget {budget} s)"
+
+
+def test_submitted_files_are_not_modified(graded):
+    for path, digest in graded["digests"].items():
+        assert _digest(path) == digest, f"grading modified {path}"
+

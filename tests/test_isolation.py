@@ -1,0 +1,42 @@
+"""Tests keep Jupyter, IPython and matplotlib configuration out of $HOME."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell, new_notebook
+
+CONFIG_VARS = ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR")
+
+
+def test_config_dirs_point_outside_home():
+    home = Path.home().resolve()
+    for var in CONFIG_VARS:
+        value = Path(os.environ[var]).resolve()
+        assert home not in value.parents and value != home, f"{var}={value} is under $HOME"
+
+
+def _files_under(path: Path) -> list[str]:
+    return sorted(str(p.relative_to(path)) for p in path.rglob("*"))
+
+
+@pytest.mark.slow
+def test_kernel_jupyter_and_matplotlib_write_nothing_under_home(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    nb = new_notebook(cells=[
+        new_code_cell("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2])\nplt.show()"),
+        new_code_cell("import course_utils, torch\nget_ipython().run_line_magic('history', '-l 1')"),
+    ])
+    NotebookClient(nb, timeout=120, kernel_name="gradclip",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    # Jupyter's own command-line tools, as the Makefile and nbgrader call them.
+    subprocess.run([sys.executable, "-m", "jupyter", "--paths"], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "jupyter", "kernelspec", "list"], check=True, capture_output=True)
+    assert _files_under(home) == [], f"files written under $HOME: {_files_under(home)}"

@@ -1,0 +1,136 @@
+"""course_utils.checks: feedback that says in words what is wrong and what was expected."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from course_utils.checks import (as_float, check_global_norm, expect_close, forbid_functions,
+                                 params_with_grads, uses_names)
+
+
+def right(parameters, norm_type=2.0):
+    grads = [p.grad for p in parameters if p.grad is not None]
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    return flat.abs().max() if norm_type == math.inf else flat.pow(2).sum().sqrt()
+
+
+def sums_norms(parameters, norm_type=2.0):
+    return sum(p.grad.norm() for p in parameters if p.grad is not None)
+
+
+def no_sqrt(parameters, norm_type=2.0):
+    return sum((p.grad ** 2).sum() for p in parameters if p.grad is not None)
+
+
+def first_only(parameters, norm_type=2.0):
+    return next(iter(parameters)).grad.norm()
+
+
+def ignores_inf(parameters, norm_type=2.0):
+    return right(parameters, 2.0)
+
+
+def returns_list(parameters, norm_type=2.0):
+    return [p.grad.norm() for p in parameters]
+
+
+def forgets_return(parameters, norm_type=2.0):
+    right(parameters, norm_type)
+
+
+def calls_torch(parameters, norm_type=2.0):
+    return torch.nn.utils.get_total_norm([p.grad for p in parameters], norm_type)
+
+
+def test_a_right_function_passes_both_norms():
+    check_global_norm(right, 2.0)
+    check_global_norm(right, math.inf)
+
+
+@pytest.mark.parametrize("fn, norm_type, words", [
+    (sums_norms, 2.0, "added the per-tensor norms"),
+    (no_sqrt, 2.0, "square root"),
+    (first_only, 2.0, "first tensor"),
+    (ignores_inf, math.inf, "L2 norm"),
+    (returns_list, 2.0, "expected a single number"),
+    (forgets_return, 2.0, "forget to `return`"),
+    (calls_torch, 2.0, "compute the norm yourself"),
+])
+def test_common_mistakes_get_a_hint_in_words(fn, norm_type, words):
+    with pytest.raises(AssertionError) as info:
+        check_global_norm(fn, norm_type)
+    message = str(info.value)
+    assert words in message
+    if fn not in (returns_list, forgets_return, calls_torch):
+        assert "expected" in message and "your norm is" in message
+
+
+def test_a_library_call_hidden_in_an_alias_is_still_refused():
+    norm = torch.nn.utils.get_total_norm
+
+    def sneaky(parameters, norm_type=2.0):
+        return norm([p.grad for p in parameters], norm_type)
+
+    with pytest.raises(AssertionError, match="compute the norm yourself"):
+        check_global_norm(sneaky, 2.0)
+
+
+def test_an_object_that_equals_everything_cannot_pass():
+    class Liar:
+        def __eq__(self, other):
+            return True
+
+    with pytest.raises(AssertionError, match="type Liar"):
+        check_global_norm(lambda params, norm_type=2.0: Liar(), 2.0)
+
+
+def test_forbid_functions_restores_originals_even_after_errors():
+    import torch.nn.utils as u
+
+    original = u.get_total_norm
+    with pytest.raises(AssertionError, match="nope"):
+        with forbid_functions("nope", (u, "get_total_norm")):
+            u.get_total_norm([torch.ones(2)])
+    assert u.get_total_norm is original
+
+
+def test_uses_names_looks_into_nested_functions():
+    def outer(params):
+        def inner():
+            return torch.nn.utils.clip_grad_norm_(params, 1.0)
+        return inner()
+
+    assert uses_names(outer, ["clip_grad_norm_"]) == ["clip_grad_norm_"]
+    assert uses_names(len, ["x"]) == []
+
+
+def test_as_float_and_expect_close():
+    assert as_float(torch.tensor(2.5)) == 2.5
+    assert as_float(3) == 3.0
+    for bad, words in [(None, "None"), (True, "bool"), (torch.ones(2), "shape"), ([1.0], "list"),
+                       ("1", "type str")]:
+        with pytest.raises(AssertionError, match=words):
+            as_float(bad)
+    assert math.isnan(expect_close(float("nan"), float("nan"), what="x"))
+    expect_close(math.inf, math.inf, what="x")
+    with pytest.raises(AssertionError, match="x is 1, expected 2: hint"):
+        expect_close(1.0, 2.0, what="x", hint="hint")
+    with pytest.raises(AssertionError):
+        expect_close(-math.inf, math.inf, what="x")
+
+
+def test_params_with_grads():
+    ps = params_with_grads([3.0, 4.0], None, [[1.0]], dtype=torch.float64)
+    assert ps[0].grad.tolist() == [3.0, 4.0] and ps[1].grad is None
+    assert ps[2].grad.dtype == torch.float64
+    with pytest.raises(TypeError, match=r"grads\[0\]"):
+        params_with_grads(object())
+
+
+def test_check_global_norm_validates_its_arguments():
+    with pytest.raises(TypeError, match="fn must be your function"):
+        check_global_norm(42)
+    with pytest.raises(ValueError, match="norm_type must be 2.0 or math.inf, got 3"):
+        check_global_norm(right, 3)
