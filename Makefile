@@ -13,6 +13,8 @@ STAMP  := $(VENV)/.installed
 KERNEL := gradclip
 LAB_PORT ?= 8888
 LAB_ARGS ?=
+# Jupyter refuses to run as root (containers, CI) unless told it may.
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # Small CPU models run faster and far steadier on one thread.
 export OMP_NUM_THREADS := 1
@@ -47,7 +49,7 @@ setup: $(STAMP)
 
 lab: $(STAMP)
 	@echo "Starting JupyterLab on the course; open the URL printed below (Ctrl-C stops it)."
-	$(VENV)/bin/jupyter lab --notebook-dir=. --port=$(LAB_PORT) $(LAB_ARGS)
+	$(VENV)/bin/jupyter lab --notebook-dir=. --port=$(LAB_PORT) $(LAB_ROOT) $(LAB_ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest tests solutions --nbval --nbval-sanitize-with nbval_sanitize.cfg \

@@ -16,7 +16,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from conftest import ROOT, make_course_copy, nbgrader_meta, read_nb, run_nbgrader
+from support import ROOT, make_course_copy, nbgrader_meta, read_nb, run_nbgrader
 
 pytestmark = pytest.mark.slow
 

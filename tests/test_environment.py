@@ -9,10 +9,9 @@ import tomllib
 
 import yaml
 
-from conftest import ROOT
+from support import ROOT
 
-sys.path.insert(0, str(ROOT / "scripts"))
-import lock  # noqa: E402  (scripts/lock.py)
+import lock  # scripts/lock.py
 
 PIN = re.compile(r"^([A-Za-z0-9_.\-]+)==([A-Za-z0-9_.\-]+)$")
 

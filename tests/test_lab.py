@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT
+from support import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +55,7 @@ def test_make_lab_serves_jupyterlab_and_formgrader():
                     break
                 continue
             output.append(line)
-            m = re.search(rf"(http://127\.0\.0\.1:{port}/lab\?token=\S+)", line)
+            m = re.search(rf"(http://127\.0\.0\.1:{port}/lab\?token={token})", line)
             url = m.group(1) if m else None
         assert url, "make lab printed no URL to open:\n" + "".join(output)
         status, page = _get(url)
@@ -67,9 +67,20 @@ def test_make_lab_serves_jupyterlab_and_formgrader():
         status, tree = _get(f"http://127.0.0.1:{port}/api/contents/notebooks?token={token}")
         assert "01_gradients" in tree
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop make and the JupyterLab it started (its whole process group)."""
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
         try:
-            proc.wait(timeout=20)
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=wait)
+            break
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            continue
+    if proc.stdout:
+        proc.stdout.close()

@@ -3,16 +3,14 @@ from __future__ import annotations
 
 import ast
 import re
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SOLUTIONS, nbgrader_meta, read_nb, release_notebooks, source_notebooks
+from support import ROOT, SOLUTIONS, nbgrader_meta, read_nb, release_notebooks, source_notebooks
 
-sys.path.insert(0, str(ROOT / "scripts"))
-import release  # noqa: E402
+import release  # scripts/release.py
 
 MARKERS = re.compile(r"BEGIN SOLUTION|END SOLUTION|BEGIN HIDDEN TESTS|END HIDDEN TESTS")
 

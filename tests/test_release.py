@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import filecmp
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, assignment_names, grade_cells, nbgrader_meta, read_nb
+from support import ROOT, assignment_names, grade_cells, nbgrader_meta, read_nb
 
-sys.path.insert(0, str(ROOT / "scripts"))
-import release  # noqa: E402  (scripts/release.py)
+import release  # scripts/release.py
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ import shutil
 import pytest
 from nbgrader.validator import Validator
 
-from conftest import ROOT, grade_cells, read_nb, release_notebooks, source_notebooks
+from support import ROOT, grade_cells, read_nb, release_notebooks, source_notebooks
 
 pytestmark = pytest.mark.slow
 

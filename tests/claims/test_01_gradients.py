@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import SEEDS
+from support import SEEDS
 from course_utils import MLP, ClipByNorm, make_loader, make_regression, seed_everything, train
 from course_utils.gradients import error_band, numerical_gradient, relative_error
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import read_nb, source_notebooks
+from support import read_nb, source_notebooks
 
 TAG = re.compile(r"<!--\s*claim:\s*([0-9]{2}-[a-z0-9-]+)\s*-->")
 MARK = re.compile(r"""@pytest\.mark\.claim\(\s*["']([0-9]{2}-[a-z0-9-]+)["']""")
@@ -21,17 +21,17 @@ def lesson_claims() -> dict[str, str]:
     return claims
 
 
-def tested_claims() -> set[str]:
+def claims_with_tests() -> set[str]:
     return {m for f in HERE.glob("test_*.py") for m in MARK.findall(f.read_text())}
 
 
 def test_every_lesson_claim_has_a_test():
-    missing = sorted(set(lesson_claims()) - tested_claims())
+    missing = sorted(set(lesson_claims()) - claims_with_tests())
     assert not missing, f"claims without a claim test: {missing}"
 
 
 def test_every_claim_test_belongs_to_a_lesson_claim():
-    orphans = sorted(tested_claims() - set(lesson_claims()))
+    orphans = sorted(claims_with_tests() - set(lesson_claims()))
     assert not orphans, f"claim tests whose claim no lesson makes: {orphans}"
 
 

@@ -1,4 +1,4 @@
-"""Shared fixtures and helpers for the course's tests (the root conftest.py isolates $HOME)."""
+"""Shared helpers for the course's tests (the root conftest.py isolates $HOME; pytest puts tests/ and scripts/ on sys.path)."""
 from __future__ import annotations
 
 import os

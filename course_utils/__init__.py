@@ -1,0 +1,73 @@
+"""course_utils: helpers for the hands-on course on gradient clipping in PyTorch.
+
+Modules:
+
+* :mod:`~course_utils.seeding`: ``seed_everything``;
+* :mod:`~course_utils.data`: synthetic data sets and a reproducible loader;
+* :mod:`~course_utils.models`: ``MLP``, ``VanillaRNN``, ``count_parameters``;
+* :mod:`~course_utils.training`: clipping strategies, ``History``, ``train``;
+* :mod:`~course_utils.monitoring`: ``GradNormMonitor`` for your own loops;
+* :mod:`~course_utils.plotting`: figures in the Okabe–Ito palette;
+* :mod:`~course_utils.progress`: an optional progress bar;
+* :mod:`~course_utils.gradients`: finite-difference gradient checks and their error bands;
+* :mod:`~course_utils.checks`: student-feedback checks that say what is wrong in words.
+"""
+
+from __future__ import annotations
+
+from .data import make_adding_problem, make_classification, make_loader, make_regression
+from .models import MLP, VanillaRNN, count_parameters, spectral_radius
+from .monitoring import GradNormMonitor
+from .plotting import PALETTE, plot_history, plot_layer_norms, plot_norm_timelines
+from .progress import progress_bar, progress_enabled
+from .seeding import seed_everything
+from .training import (
+    ClipByNorm,
+    ClipByValue,
+    ClipStrategy,
+    History,
+    NoClip,
+    as_clipper,
+    clipped_norm,
+    train,
+)
+
+# Student feedback (checks) and finite-difference checks (gradients) are used as modules:
+# ``from course_utils.checks import check_global_norm``, ``course_utils.gradients.relative_error``.
+from . import checks, gradients
+
+__version__ = "0.1.0"
+
+__all__ = [
+    # seeding
+    "seed_everything",
+    # data
+    "make_regression",
+    "make_classification",
+    "make_adding_problem",
+    "make_loader",
+    # models
+    "MLP",
+    "VanillaRNN",
+    "count_parameters",
+    "spectral_radius",
+    # training
+    "ClipStrategy",
+    "NoClip",
+    "ClipByNorm",
+    "ClipByValue",
+    "as_clipper",
+    "clipped_norm",
+    "History",
+    "train",
+    # monitoring
+    "GradNormMonitor",
+    # plotting
+    "PALETTE",
+    "plot_history",
+    "plot_layer_norms",
+    "plot_norm_timelines",
+    # progress
+    "progress_bar",
+    "progress_enabled",
+]
