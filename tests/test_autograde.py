@@ -1,14 +1,17 @@
 """Autograde sample submissions of every lesson with nbgrader, in a throw-away course copy.
 
 Each folder ``tests/submissions/<assignment>/`` holds sample answers (``<student>.py``: the code a
-student put in the exercise cell) and ``expected_scores.csv``, the score each test cell must get.
-The student ``untouched`` hands in the release notebook as it is.  A sample with an infinite loop
+student put in the exercise cells) and ``expected_scores.csv``, the score each test cell must get.
+In a notebook with one exercise cell the whole file is its answer; with several, the file is split
+by lines ``# %% <grade_id>`` naming the exercise cell that the following code answers (cells not
+named keep the release stub).  The student ``untouched`` hands in the release notebook as it is.  A sample with an infinite loop
 is cut by nbgrader's per-cell timeout and must not hold up the others.
 """
 from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import time
 from pathlib import Path
 
@@ -40,15 +43,29 @@ def solution_cell_ids(nb) -> list[str]:
             if nbgrader_meta(c).get("solution") and c.cell_type == "code"]
 
 
-def build_submission(release_nb: Path, answer: str | None, dest: Path) -> None:
-    """The release notebook with its (single) exercise cell replaced by ``answer``."""
+def split_answers(text: str, exercise_ids: list[str]) -> dict[str, str]:
+    """Map exercise grade_id -> answer code from a sample file (see the module docstring)."""
+    marker = re.compile(r"^# %% (\S+)\s*$", re.MULTILINE)
+    parts = marker.split(text)
+    if len(parts) == 1:
+        assert len(exercise_ids) == 1, \
+            f"a sample for a notebook with exercises {exercise_ids} needs '# %% <grade_id>' sections"
+        return {exercise_ids[0]: text}
+    answers = {parts[i]: parts[i + 1].strip("\n") + "\n" for i in range(1, len(parts), 2)}
+    unknown = set(answers) - set(exercise_ids)
+    assert not unknown, f"sample answers name unknown exercise cells {sorted(unknown)}"
+    return answers
+
+
+def build_submission(release_nb: Path, sample: str | None, dest: Path) -> None:
+    """The release notebook with its exercise cells replaced by the sample's answers."""
     nb = read_nb(release_nb)
-    if answer is not None:
-        ids = solution_cell_ids(nb)
-        assert len(ids) == 1, "samples with one answer need a notebook with one exercise cell"
+    if sample is not None:
+        answers = split_answers(sample, solution_cell_ids(nb))
         for cell in nb.cells:
-            if nbgrader_meta(cell).get("grade_id") == ids[0]:
-                cell.source = answer
+            grade_id = nbgrader_meta(cell).get("grade_id")
+            if grade_id in answers:
+                cell.source = answers[grade_id]
     dest.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(dest))
 

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -29,6 +32,18 @@ def _get(url: str) -> tuple[int, str]:
         return r.status, r.read().decode("utf-8", errors="replace")
 
 
+def _get_when_up(url: str, output: list[str], wait: float = 30.0) -> tuple[int, str]:
+    """GET ``url``, retrying while the server does not accept connections yet."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return _get(url)
+        except urllib.error.URLError as exc:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"JupyterLab did not answer {url}: {exc}\n" + "".join(output)) from exc
+            time.sleep(0.5)
+
+
 def test_labextensions_for_widgets_and_nbgrader_are_enabled():
     out = subprocess.run([sys.executable, "-m", "jupyter", "labextension", "list"],
                          capture_output=True, text=True, check=True)
@@ -44,43 +59,52 @@ def test_make_lab_serves_jupyterlab_and_formgrader():
     proc = subprocess.Popen(["make", "lab", f"LAB_PORT={port}", f"LAB_ARGS={args}"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True, env=dict(os.environ))
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(l) for l in proc.stdout], daemon=True).start()
     output = []
     try:
+        # Jupyter prints the URL to open; it masks a token given on the command line as "...".
+        pattern = re.compile(rf"http://127\.0\.0\.1:{port}/lab\?token=(\.\.\.|{token})")
         deadline = time.monotonic() + 120
-        url = None
-        while time.monotonic() < deadline and url is None:
-            line = proc.stdout.readline()
-            if not line:
-                if proc.poll() is not None:
-                    break
+        served = False
+        while time.monotonic() < deadline and not served and proc.poll() is None:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
                 continue
             output.append(line)
-            m = re.search(rf"(http://127\.0\.0\.1:{port}/lab\?token={token})", line)
-            url = m.group(1) if m else None
-        assert url, "make lab printed no URL to open:\n" + "".join(output)
-        status, page = _get(url)
+            served = bool(pattern.search(line))
+        assert served, "make lab printed no URL to open:\n" + "".join(output)
+        base = f"http://127.0.0.1:{port}"
+        status, page = _get_when_up(f"{base}/lab?token={token}", output)
         assert status == 200 and "JupyterLab" in page
-        status, specs = _get(f"http://127.0.0.1:{port}/api/kernelspecs?token={token}")
+        status, specs = _get(f"{base}/api/kernelspecs?token={token}")
         assert "gradclip" in json.loads(specs)["kernelspecs"]
-        status, _ = _get(f"http://127.0.0.1:{port}/formgrader?token={token}")
+        status, _ = _get(f"{base}/formgrader?token={token}")
         assert status == 200
-        status, tree = _get(f"http://127.0.0.1:{port}/api/contents/notebooks?token={token}")
+        status, tree = _get(f"{base}/api/contents/notebooks?token={token}")
         assert "01_gradients" in tree
     finally:
         _stop(proc)
 
 
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
 def _stop(proc: subprocess.Popen) -> None:
-    """Stop make and the JupyterLab it started (its whole process group)."""
-    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
+    """Stop make and the JupyterLab it started: their whole process group, SIGKILL if need be."""
+    pgid = proc.pid
+    for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 10.0)):
+        if not _group_alive(pgid):
             break
-        try:
-            proc.wait(timeout=wait)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    if proc.stdout:
-        proc.stdout.close()
+        os.killpg(pgid, sig)
+        deadline = time.monotonic() + wait
+        while _group_alive(pgid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    proc.wait(timeout=10)
+    assert not _group_alive(pgid), "JupyterLab outlived the test"
