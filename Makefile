@@ -28,11 +28,14 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 help:
 	@echo "make lab       set up .venv if needed, then start JupyterLab on the course"
 	@echo "make test      set up .venv if needed, then run everything CI runs"
+	@echo "make test-fast only the quick tests (no notebook execution, no nbgrader)"
+	@echo "make setup     only build .venv (nothing is installed when it is up to date)"
 	@echo "make release   regenerate the student release notebooks/ from solutions/"
 	@echo "make execute   re-run the solution notebooks in place (refreshes the outputs nbval checks)"
 	@echo "make bench     time every lesson and the gradient-norm monitor's overhead"
 	@echo "make lock      re-resolve requirements.in into requirements.lock and environment.yml"
 	@echo "make student-pack  build dist/gradient-clipping-student.zip (what students receive)"
+	@echo "make clean     remove build and test artifacts (keeps .venv)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

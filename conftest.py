@@ -6,11 +6,14 @@ kernel it starts.  Progress bars are silenced.
 """
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 
 _STATE = tempfile.mkdtemp(prefix="gradclip-test-home-")
+atexit.register(shutil.rmtree, _STATE, ignore_errors=True)
 
 ISOLATED_ENV = {
     "JUPYTER_CONFIG_DIR": os.path.join(_STATE, "jupyter-config"),

@@ -5,14 +5,19 @@ release that ``make release`` generates from it lives in ``notebooks/``.
 """
 import os
 
+# Kernels started while grading inherit this: course_utils then shows no progress bars, which
+# could otherwise write to stderr and cost a test cell its points.
+os.environ.setdefault("COURSE_UTILS_PROGRESS", "0")
+
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
 
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.course_id = "gradient-clipping"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"
-# Only the notebooks of an assignment folder are copied into the release (nbgrader copies
+# Only the notebooks of an assignment folder are copied into the release (nbgrader would copy
 # every other file it finds there too), so nothing else in solutions/ can leak.
+c.CourseDirectory.include = ["*.ipynb"]
 c.CourseDirectory.ignore = [
     ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*",
 ]

@@ -53,11 +53,15 @@ def check_real(name: str, value: Any) -> float:
 
     Args:
         name (str): the argument name used in error messages.
-        value (Any): the value to check (Python/NumPy ints and floats).
+        value (Any): the value to check (Python/NumPy ints and floats, one-element tensors).
 
     Returns:
         The value as a Python ``float`` (may be ``inf`` or ``nan``).
     """
+    if hasattr(value, "numel") and hasattr(value, "item") and not isinstance(value, numbers.Real):
+        if value.numel() != 1:
+            raise ValueError(f"{name} must be a single number, got a tensor of shape {tuple(value.shape)}")
+        value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
             f"{name} must be a real number, got {value!r} of type {type(value).__name__}"

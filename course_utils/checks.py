@@ -9,6 +9,7 @@ values come from PyTorch.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import types
 from typing import Any, Callable, Iterator, Sequence
@@ -93,47 +94,80 @@ def expect_close(got: Any, expected: float, *, what: str, rtol: float = 1e-5, at
     return value
 
 
-def uses_names(fn: Callable[..., Any], names: Sequence[str], *, _depth: int = 3) -> list[str]:
-    """The names among ``names`` that ``fn`` refers to, directly or through an alias.
-
-    Looks at the names ``fn``'s code (nested functions included) uses, at what those names are
-    bound to in ``fn``'s globals and closure (so ``norm = torch.nn.utils.get_total_norm`` is
-    found), and, a few levels deep, into the functions ``fn`` calls that are defined in Python.
-    """
-    found: set[str] = set()
-    seen: set[int] = set()
-    # The functions of that name in torch.nn.utils, by identity: their __name__ may differ.
+def _norm_function_objects(names: Sequence[str]) -> dict[int, str]:
+    """id -> public name of PyTorch's functions called ``names`` (and their private aliases)."""
     import torch.nn.utils as nn_utils
     import torch.nn.utils.clip_grad as clip_grad
 
-    known = {id(getattr(mod, n)): n for mod in (nn_utils, clip_grad) for n in names if hasattr(mod, n)}
+    known: dict[int, str] = {}
+    for name in names:
+        for mod in (nn_utils, clip_grad):
+            obj = getattr(mod, name, None)
+            while obj is not None:
+                known[id(obj)] = name
+                obj = getattr(obj, "__wrapped__", None)
+    for mod in (nn_utils, clip_grad):  # the same objects under other names (e.g. _get_total_norm)
+        for attr in dir(mod):
+            obj = getattr(mod, attr, None)
+            if id(obj) in known:
+                continue
+            inner = getattr(obj, "__wrapped__", None)
+            if inner is not None and id(inner) in known:
+                known[id(obj)] = known[id(inner)]
+    return known
+
+
+def uses_names(fn: Callable[..., Any], names: Sequence[str], *, _depth: int = 3) -> list[str]:
+    """The names among ``names`` (PyTorch functions) that ``fn`` refers to, directly or not.
+
+    Looks at the names ``fn``'s code (nested functions included) uses, and at the objects ``fn``
+    can reach: its globals, closure, default arguments, containers among those, and
+    ``functools.partial`` objects; a PyTorch function is recognised by identity, whatever it is
+    called (``norm = torch.nn.utils.get_total_norm`` is found).  Functions ``fn`` calls that are
+    defined in Python are searched too, a few levels deep.
+    """
+    found: set[str] = set()
+    seen: set[int] = set()
+    known = _norm_function_objects(names)
+
+    def inspect_object(obj: Any, depth: int, nested: int = 0) -> None:
+        if id(obj) in known:
+            found.add(known[id(obj)])
+        elif callable(obj) and getattr(obj, "__name__", None) in names:
+            found.add(obj.__name__)
+        elif isinstance(obj, types.FunctionType):
+            visit(obj, depth - 1)
+        elif isinstance(obj, functools.partial):
+            inspect_object(obj.func, depth, nested)
+        elif nested < 2 and isinstance(obj, (list, tuple, set, frozenset)):
+            for item in list(obj)[:1000]:
+                inspect_object(item, depth, nested + 1)
+        elif nested < 2 and isinstance(obj, dict):
+            for item in list(obj.values())[:1000]:
+                inspect_object(item, depth, nested + 1)
 
     def visit(f: Any, depth: int) -> None:
         code = getattr(f, "__code__", None)
         if code is None or id(code) in seen or depth < 0:
             return
         seen.add(id(code))
-        bound: list[Any] = []
+        reachable: list[Any] = []
         glb = getattr(f, "__globals__", {})
         stack = [code]
         while stack:
             c = stack.pop()
             found.update(n for n in c.co_names if n in names)
-            bound.extend(glb[n] for n in c.co_names if n in glb)
+            reachable.extend(glb[n] for n in c.co_names if n in glb)
             stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
         for cell in getattr(f, "__closure__", None) or ():
             try:
-                bound.append(cell.cell_contents)
+                reachable.append(cell.cell_contents)
             except ValueError:  # an empty cell
                 pass
-        for obj in bound:
-            name = getattr(obj, "__name__", None)
-            if id(obj) in known:
-                found.add(known[id(obj)])
-            elif callable(obj) and name in names:
-                found.add(name)
-            elif isinstance(obj, types.FunctionType):
-                visit(obj, depth - 1)
+        reachable.extend(getattr(f, "__defaults__", None) or ())
+        reachable.extend((getattr(f, "__kwdefaults__", None) or {}).values())
+        for obj in reachable:
+            inspect_object(obj, depth)
 
     visit(fn, _depth)
     return sorted(found)
@@ -164,18 +198,25 @@ _BUILTIN_NORMS = ("get_total_norm", "clip_grad_norm_", "clip_grad_norm", "clip_g
 
 
 def _builtin_norm_targets() -> list[tuple[Any, str]]:
+    """Every (module, attribute) of torch.nn.utils(.clip_grad) bound to one of PyTorch's norm
+    functions, under its public or a private name (e.g. ``clip_grad._get_total_norm``)."""
     import torch.nn.utils as nn_utils
     import torch.nn.utils.clip_grad as clip_grad
 
-    return [(mod, name) for mod in (nn_utils, clip_grad) for name in _BUILTIN_NORMS
-            if hasattr(mod, name)]
+    known = _norm_function_objects(_BUILTIN_NORMS)
+    return [(mod, attr) for mod in (nn_utils, clip_grad) for attr in dir(mod)
+            if id(getattr(mod, attr, None)) in known]
 
 
 def _mistakes(grads: list[Tensor], norm_type: float) -> list[tuple[float, str]]:
     """Values that common wrong implementations give on ``grads``, with a hint for each."""
     per = [g.detach().double().norm(2).item() for g in grads]
     absmax = [g.detach().double().abs().max().item() if g.numel() else 0.0 for g in grads]
-    total_sq = sum(v * v for v in per)
+    # The global norms themselves come from PyTorch: this module holds no answer to the exercise.
+    doubles = [g.detach().double() for g in grads]
+    l2 = torch.nn.utils.get_total_norm(doubles, 2.0).item() if grads else 0.0
+    linf = torch.nn.utils.get_total_norm(doubles, math.inf).item() if grads else 0.0
+    total_sq = l2 * l2
     out = []
     if norm_type == 2.0:
         out += [
@@ -186,15 +227,14 @@ def _mistakes(grads: list[Tensor], norm_type: float) -> list[tuple[float, str]]:
                                     "combines every tensor"),
             (per[0] if per else 0.0, "this is the first tensor's norm only: loop over every "
                                      "parameter that has a gradient"),
-            (max(absmax, default=0.0), "this is the inf-norm (largest |element|): with "
-                                       "norm_type=2 take the L2 norm"),
+            (linf, "this is the inf-norm (largest |element|): with norm_type=2 take the L2 norm"),
         ]
         if per:
             out.append((math.sqrt(total_sq / len(per)), "you averaged over tensors; sum instead"))
     else:
         out += [
-            (math.sqrt(total_sq), "this is the L2 norm: with norm_type=inf take the largest "
-                                  "absolute element over all tensors"),
+            (l2, "this is the L2 norm: with norm_type=inf take the largest absolute element "
+                 "over all tensors"),
             (sum(absmax), "you added the per-tensor maxima; the inf-norm is their maximum"),
             (max((g.detach().double().max().item() for g in grads if g.numel()), default=0.0),
              "this is the largest element, not the largest absolute element"),
@@ -213,7 +253,8 @@ def _hint(value: float, grads: list[Tensor], norm_type: float, expected: float) 
 def check_global_norm(fn: Callable[..., Any], norm_type: float = 2.0) -> None:
     """Check a student's ``fn(parameters, norm_type)`` against ``torch.nn.utils.get_total_norm``.
 
-    Runs a handful of ordinary cases (several parameters of different shapes, float32) for the
+    Runs a handful of ordinary cases (several parameters of different shapes, float32, every
+    ``.grad`` set: parameters without gradients are the lesson's own visible test) for the
     given ``norm_type`` and raises ``AssertionError`` with a message in words on the first
     mismatch.  Also fails if ``fn`` calls PyTorch's own norm or clipping functions.
     """

@@ -44,9 +44,11 @@ def numerical_gradient(f: Callable[[Tensor], Tensor], x: Tensor, h: float = 1e-6
         raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
     if not x.is_floating_point():
         raise TypeError(f"x must be a floating-point tensor, got dtype {x.dtype}")
-    if isinstance(h, bool) or not isinstance(h, (int, float)) or not (0 < h < math.inf):
+    if isinstance(h, bool) or not isinstance(h, (int, float)):
+        raise TypeError(f"h must be a positive finite number, got {h!r} of type {type(h).__name__}")
+    if not (0 < h < math.inf):
         raise ValueError(f"h must be a positive finite number, got {h!r}")
-    x = x.detach().clone()
+    x = x.detach().clone(memory_format=torch.contiguous_format)  # .view(-1) needs contiguity
     grad = torch.zeros_like(x)
     flat, gflat = x.view(-1), grad.view(-1)
     with torch.no_grad():
@@ -84,6 +86,8 @@ def relative_error(a: Tensor, b: Tensor, tiny: float = 1e-12) -> float:
             raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}")
+    if isinstance(tiny, bool) or not isinstance(tiny, (int, float)) or not (0 < tiny < math.inf):
+        raise ValueError(f"tiny must be a positive finite number, got {tiny!r}")
     if a.numel() == 0:
         return 0.0
     a64, b64 = a.detach().double(), b.detach().double()
@@ -93,8 +97,11 @@ def relative_error(a: Tensor, b: Tensor, tiny: float = 1e-12) -> float:
 
 def error_band(rel_err: float) -> str:
     """Name the band of a relative error: ``"right"``, ``"suspicious"`` or ``"wrong"``."""
+    if hasattr(rel_err, "item") and getattr(rel_err, "ndim", 1) == 0:
+        rel_err = rel_err.item()  # NumPy scalars and 0-dim tensors
     if isinstance(rel_err, bool) or not isinstance(rel_err, (int, float)) or math.isnan(rel_err) or rel_err < 0:
         raise ValueError(f"rel_err must be a non-negative number, got {rel_err!r}")
+    rel_err = float(rel_err)
     if rel_err <= RIGHT_BELOW:
         return "right"
     if rel_err <= WRONG_ABOVE:

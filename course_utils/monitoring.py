@@ -115,6 +115,8 @@ class GradNormMonitor:
             raise TypeError(
                 f"total_norm must be a tensor or a float, got {type(total_norm).__name__}"
             )
+        elif total_norm < 0:
+            raise ValueError(f"total_norm must be a norm (>= 0, inf or nan), got {total_norm!r}")
         if isinstance(loss, Tensor):
             if loss.numel() != 1:
                 raise ValueError(

@@ -74,6 +74,10 @@ def clipped_norm(norm_before: float, max_norm: float) -> float:
     Returns:
         The total norm after clipping.
     """
+    norm_before = check_real("norm_before", norm_before)
+    if norm_before < 0:
+        raise ValueError(f"norm_before must be a norm (>= 0, inf or nan), got {norm_before!r}")
+    max_norm = check_positive_finite("max_norm", max_norm)
     coef = max_norm / (norm_before + _EPS)
     if math.isnan(coef):
         return math.nan
@@ -147,9 +151,10 @@ class ClipByNorm:
         Returns:
             ``bool(total_norm > max_norm)``, the norm taken before clipping.
         """
-        total = torch.nn.utils.clip_grad_norm_(params, self.max_norm, self.norm_type)
-        # compare in double precision, like GradNormMonitor and train's records
-        return float(total.item()) > self.max_norm
+        total = float(torch.nn.utils.clip_grad_norm_(params, self.max_norm, self.norm_type).item())
+        # Compared in double precision, like GradNormMonitor and train's records.  A NaN total
+        # counts as clipped: PyTorch has then multiplied every gradient by NaN.
+        return math.isnan(total) or total > self.max_norm
 
     def __repr__(self) -> str:
         if self.norm_type == 2.0:
@@ -309,9 +314,15 @@ class History:
             None
         """
         has_loss = loss is not None
-        loss_f = float(loss) if loss is not None else math.nan
-        before = float(norm_before)
-        after = before if norm_after is None else float(norm_after)
+        loss_f = check_real("loss", loss) if loss is not None else math.nan
+        before = check_real("norm_before", norm_before)
+        after = before if norm_after is None else check_real("norm_after", norm_after)
+        for name, value in (("norm_before", before), ("norm_after", after)):
+            if value < 0:
+                raise ValueError(f"{name} must be a norm (>= 0, inf or nan), got {value!r}")
+        epoch = check_int("epoch", epoch, minimum=0)
+        if step is not None:
+            step = check_int("step", step, minimum=0)
         if nonfinite is None:
             nonfinite = not math.isfinite(before) or (has_loss and not math.isfinite(loss_f))
         if step is None:
@@ -324,16 +335,17 @@ class History:
         self._after.append(after)
         self._clipped.append(bool(clipped))
         self._nonfinite.append(bool(nonfinite))
+        n_prev = len(self._steps) - 1
         if layer_norms is not None:
-            n_prev = len(self._steps) - 1
             for name, value in layer_norms.items():
                 series = self.layer_norms.get(name)
                 if series is None:
                     series = self.layer_norms[name] = [math.nan] * n_prev
                 series.append(float(value))
-            for name, series in self.layer_norms.items():
-                if len(series) < len(self._steps):
-                    series.append(math.nan)
+        # Every series has one entry per recorded step, NaN where a step did not report it.
+        for series in self.layer_norms.values():
+            if len(series) < len(self._steps):
+                series.append(math.nan)
 
     # ------------------------------------------------------------------ arrays
     def __len__(self) -> int:

@@ -134,3 +134,17 @@ def test_check_global_norm_validates_its_arguments():
         check_global_norm(42)
     with pytest.raises(ValueError, match="norm_type must be 2.0 or math.inf, got 3"):
         check_global_norm(right, 3)
+
+
+@pytest.mark.parametrize("make", [
+    # PyTorch's function under its private name in torch.nn.utils.clip_grad
+    lambda: (lambda ps, nt=2.0: torch.nn.utils.clip_grad._get_total_norm([p.grad for p in ps], nt)),
+    # bound as a default argument
+    lambda: (lambda ps, nt=2.0, _f=torch.nn.utils.get_total_norm: _f([p.grad for p in ps], nt)),
+    # kept in a container
+    lambda: (lambda ps, nt=2.0, _t={"f": torch.nn.utils.get_total_norm}: _t["f"]([p.grad for p in ps], nt)),
+])
+def test_library_norms_reached_by_other_routes_are_refused(make):
+    with pytest.raises(AssertionError, match="compute the norm yourself"):
+        check_global_norm(make(), 2.0)
+
