@@ -11,6 +11,8 @@ Modules:
 * :mod:`~course_utils.progress`: an optional progress bar;
 * :mod:`~course_utils.gradients`: finite-difference gradient checks and their error bands;
 * :mod:`~course_utils.checks`: student-feedback checks that say what is wrong in words.
+* :mod:`~course_utils.landscape`: two-parameter loss surfaces (the RNN cliff) and gradient descent on them;
+* :mod:`~course_utils.widgets`: interactive explorers (ipywidgets) that also run without a browser.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 from .data import make_adding_problem, make_classification, make_loader, make_regression
 from .models import MLP, VanillaRNN, count_parameters, spectral_radius
 from .monitoring import GradNormMonitor
-from .plotting import PALETTE, plot_history, plot_layer_norms, plot_norm_timelines
+from .plotting import PALETTE, plot_curves, plot_history, plot_layer_norms, plot_norm_timelines
 from .progress import progress_bar, progress_enabled
 from .seeding import seed_everything
 from .training import (
@@ -35,6 +37,8 @@ from .training import (
 # Student feedback (checks) and finite-difference checks (gradients) are used as modules:
 # ``from course_utils.checks import check_global_norm``, ``course_utils.gradients.relative_error``.
 from . import checks, gradients
+# Loss landscapes and widgets are used as modules too: ``from course_utils.landscape import cliff_loss``.
+from . import landscape, widgets
 
 __version__ = "0.1.0"
 
@@ -67,6 +71,7 @@ __all__ = [
     "plot_history",
     "plot_layer_norms",
     "plot_norm_timelines",
+    "plot_curves",
     # progress
     "progress_bar",
     "progress_enabled",

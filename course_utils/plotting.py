@@ -23,7 +23,7 @@ from ._validation import check_bool, check_choice, check_optional_str, check_pos
 from .monitoring import GradNormMonitor
 from .training import History
 
-__all__ = ["PALETTE", "plot_history", "plot_layer_norms", "plot_norm_timelines"]
+__all__ = ["PALETTE", "plot_history", "plot_layer_norms", "plot_norm_timelines", "plot_curves"]
 
 #: The Okabe–Ito colour-blind-safe palette (Okabe & Ito 2008), name -> hex code.
 PALETTE: dict[str, str] = {
@@ -427,4 +427,60 @@ def plot_norm_timelines(
     ax.set_title("Gradient norm before clipping, per run")
     ax.legend(loc="best", fontsize="small")
     fig.suptitle(title if title is not None else "Gradient norm timelines")
+    return fig
+
+
+def plot_curves(
+    curves: Mapping[str, tuple[Any, Any]],
+    *,
+    xlabel: str,
+    ylabel: str,
+    title: str,
+    subtitle: str | None = None,
+    log_y: bool = True,
+) -> Figure:
+    r"""Plot a few labelled curves ``y(x)`` on one axes (e.g. a gradient norm against length).
+
+    One line with markers per entry, in the palette's order; on a log ``y`` axis
+    (``log_y=True``) values that are not positive and finite are left out.
+
+    Args:
+        curves (Mapping[str, tuple]): label -> ``(x, y)``, two 1-D sequences of equal length.
+        xlabel (str): the x-axis label (say the unit).
+        ylabel (str): the y-axis label (say the unit).
+        title (str): the figure title.
+        subtitle (str, optional): the axes title. Default: ``None`` (none)
+        log_y (bool): log scale for ``y``. Default: ``True``
+
+    Returns:
+        A :class:`matplotlib.figure.Figure` with one axes.
+    """
+    if not isinstance(curves, Mapping) or len(curves) == 0:
+        raise TypeError(f"curves must be a non-empty mapping label -> (x, y), got {curves!r}")
+    for name, value in (("xlabel", xlabel), ("ylabel", ylabel), ("title", title)):
+        if not isinstance(value, str) or not value:
+            raise TypeError(f"{name} must be a non-empty str, got {value!r}")
+    check_optional_str("subtitle", subtitle)
+    check_bool("log_y", log_y)
+    fig = _new_figure((8.0, 4.5))
+    ax = fig.subplots()
+    for i, (label, pair) in enumerate(curves.items()):
+        if not isinstance(label, str):
+            raise TypeError(f"curves keys must be str, got {label!r}")
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(f"curves[{label!r}] must be a pair (x, y), got {type(pair).__name__}")
+        x = _as_series("curves", label, pair[0])
+        y = _as_series("curves", label, pair[1])
+        if x.shape != y.shape:
+            raise ValueError(f"curves[{label!r}] needs x and y of equal length, got {x.size} and {y.size}")
+        y = _finite_or_nan(y, positive=log_y)
+        ax.plot(x, y, marker="o", markersize=3, linewidth=1.4, label=_label(label), **_line_style(i))
+    if log_y:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel + (" (log scale)" if log_y else ""))
+    if subtitle:
+        ax.set_title(subtitle)
+    ax.legend(loc="best", fontsize="small")
+    fig.suptitle(title)
     return fig

@@ -1,0 +1,202 @@
+"""Claims of lesson 02 (solutions/02_exploding), each rerun over several seeds."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from support import SEEDS
+from course_utils import (MLP, ClipByNorm, GradNormMonitor, make_loader, make_regression,
+                          seed_everything, train)
+
+# The lesson's settings.
+LR_SANE, WARMUP_STEPS, RECOVERY_STEPS, OUTLIER = 0.05, 200, 200, 1000.0   # section 1
+DEPTH, WIDTH, SCALES = 24, 32, (0.5, 1.0, 2.0)                          # section 2
+LR_BIG, EPOCHS, BATCH = 0.5, 5, 32                                       # section 4
+MAX_NORM = 1.0                                                           # section 6
+INIT_SETTINGS = {
+    "normal3": dict(activation="tanh", init="normal", init_scale=3.0),
+    "default": dict(activation="tanh", init="default"),
+    "xavier": dict(activation="tanh", init="xavier"),
+    "he": dict(activation="relu", init="he"),
+}
+
+
+def _data(seed):
+    return make_regression(n_samples=256, n_features=8, seed=seed)
+
+
+@pytest.mark.claim("02-one-bad-step")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_one_corrupted_batch_jumps_the_loss_and_it_does_not_recover(seed):
+    X, y = _data(seed)
+    seed_everything(seed)
+    model = MLP(8, 1, hidden=32, depth=2)
+    opt = torch.optim.SGD(model.parameters(), lr=LR_SANE)
+
+    def grad_norm(xb, yb):
+        opt.zero_grad()
+        F.mse_loss(model(xb), yb).backward()
+        return torch.nn.utils.get_total_norm([p.grad for p in model.parameters()]).item()
+
+    def step(xb, yb):
+        n = grad_norm(xb, yb)
+        opt.step()
+        return n
+
+    def full_loss():
+        with torch.no_grad():
+            return F.mse_loss(model(X), y).item()
+
+    for _ in range(WARMUP_STEPS):
+        step(X, y)
+    before = full_loss()
+    clean = grad_norm(X[:32], y[:32])
+    y_bad = y[:32].clone()
+    y_bad[0] = OUTLIER
+    bad = step(X[:32], y_bad)
+    after = full_loss()
+    for _ in range(RECOVERY_STEPS):
+        step(X, y)
+    recovered = full_loss()
+    assert bad > 100 * clean, f"bad/clean norm ratio only {bad / clean:.3g}"
+    assert after > 100 * before, f"loss jump only {after / before:.3g}x"
+    assert recovered > 2 * before, f"recovered to {recovered / before:.3g}x the loss before"
+
+
+def _backward_signal(model, xb, yb):
+    hidden, h = [], xb
+    for i, layer in enumerate(model.linears):
+        h = layer(h)
+        if i < len(model.linears) - 1:
+            h = model.activation(h)
+            h.retain_grad()
+            hidden.append(h)
+    F.mse_loss(h, yb).backward()
+    return [t.grad.norm().item() for t in hidden]
+
+
+def _linear_net(seed, scale):
+    X, y = _data(seed)
+    seed_everything(seed)
+    net = MLP(8, 1, hidden=WIDTH, depth=DEPTH, activation="identity", init="normal", init_scale=scale)
+    return net, _backward_signal(net, X, y)
+
+
+@pytest.mark.claim("02-signal-exponential")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_backward_signal_grows_or_shrinks_by_about_the_scale_per_layer(seed):
+    for scale in SCALES:
+        _, norms = _linear_net(seed, scale)
+        ratio = norms[0] / norms[-1]
+        per_layer = ratio ** (1 / (DEPTH - 1))
+        if scale == 1.0:
+            assert 1 / 20 < ratio < 20, f"scale 1: first/last {ratio:.3g}"
+        else:
+            assert 0.85 * scale < per_layer < 1.15 * scale, f"scale {scale}: per layer {per_layer:.3g}"
+            # and the log-norm is close to a straight line (exponential in depth)
+            logs = np.log(norms)
+            slope, icpt = np.polyfit(np.arange(DEPTH), logs, 1)
+            resid = logs - (slope * np.arange(DEPTH) + icpt)
+            assert np.max(np.abs(resid)) < math.log(10), f"scale {scale}: not exponential"
+    assert _linear_net(seed, 2.0)[1][0] / _linear_net(seed, 2.0)[1][-1] > 1e5
+    assert _linear_net(seed, 0.5)[1][0] / _linear_net(seed, 0.5)[1][-1] < 1e-5
+
+
+@pytest.mark.claim("02-global-norm-scale")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_linear_net_weight_gradients_are_level_but_scale_with_init(seed):
+    totals = {}
+    for scale in SCALES:
+        net, _ = _linear_net(seed, scale)
+        w = [layer.weight.grad.norm().item() for layer in net.linears]
+        assert max(w) / min(w) < 100, f"scale {scale}: layers spread {max(w) / min(w):.3g}"
+        totals[scale] = math.sqrt(sum(v * v for v in w))
+    assert totals[2.0] > 1e6 * totals[1.0]
+    assert totals[0.5] < 1e-6 * totals[1.0]
+
+
+@pytest.mark.claim("02-init-flattens")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_xavier_and_he_keep_layer_gradients_level(seed):
+    X, y = _data(seed)
+    out = {}
+    for key, kwargs in INIT_SETTINGS.items():
+        seed_everything(seed)
+        net = MLP(8, 1, hidden=WIDTH, depth=DEPTH, **kwargs)
+        F.mse_loss(net(X), y).backward()
+        out[key] = [layer.weight.grad.norm().item() for layer in net.linears[:-1]]
+    n3, d = out["normal3"], out["default"]
+    assert n3[0] / n3[-1] > 100, f"scale 3 first/last {n3[0] / n3[-1]:.3g}"
+    assert d[0] / d[-1] < 1e-3 and max(d) / min(d) > 1e3, f"default first/last {d[0] / d[-1]:.3g}"
+    for key in ("xavier", "he"):
+        spread = max(out[key]) / min(out[key])
+        assert spread < 20, f"{key}: largest/smallest {spread:.3g}"
+
+
+def _monitored_run(seed, lr):
+    X, y = _data(seed)
+    seed_everything(seed)
+    model = MLP(8, 1, hidden=32, depth=2)
+    loader = make_loader(X, y, batch_size=BATCH, seed=seed)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    monitor = GradNormMonitor()
+    for epoch in range(EPOCHS):
+        for xb, yb in loader:
+            opt.zero_grad()
+            loss = F.mse_loss(model(xb), yb)
+            loss.backward()
+            total = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])
+            monitor.record(total, loss=loss, epoch=epoch)
+            if not (math.isfinite(loss.item()) and math.isfinite(total.item())):
+                return monitor
+            opt.step()
+    return monitor
+
+
+@pytest.mark.claim("02-big-lr-blows-up")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_big_lr_spikes_early_then_goes_nonfinite_and_sane_lr_learns(seed):
+    big = _monitored_run(seed, LR_BIG)
+    spikes, bad = big.spikes(), big.nonfinite_steps()
+    assert bad, "the lr 0.5 run never became non-finite"
+    assert spikes and spikes[0] <= 6, f"first spike at {spikes[:1]}"
+    assert bad[0] - spikes[0] > 10, f"spike at {spikes[0]}, non-finite at {bad[0]}"
+    sane = _monitored_run(seed, LR_SANE)
+    assert len(sane) == EPOCHS * 256 // BATCH
+    assert not sane.spikes() and not sane.nonfinite_steps()
+    losses = sane.history.losses
+    assert losses[-10:].mean() < 0.5 * losses[:10].mean()
+
+
+def _train_run(seed, lr, clip=None, record_layer_norms=False):
+    X, y = _data(seed)
+    seed_everything(seed)
+    model = MLP(8, 1, hidden=32, depth=2)
+    loader = make_loader(X, y, batch_size=BATCH, seed=seed)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    return train(model, loader, F.mse_loss, opt, epochs=EPOCHS, clip=clip,
+                 record_layer_norms=record_layer_norms, progress=False)
+
+
+@pytest.mark.claim("02-all-layers-grow")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_parameter_gradient_grows_in_the_big_lr_run(seed):
+    h = _train_run(seed, LR_BIG, record_layer_norms=True)
+    assert h.first_nonfinite_step is not None
+    for name, series in h.layer_norms.items():
+        finite = [v for v in series if math.isfinite(v)]
+        assert max(finite) / series[0] > 1000, f"{name} grew only {max(finite) / series[0]:.3g}x"
+
+
+@pytest.mark.claim("02-clip-vs-cause")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_clipping_keeps_big_lr_finite_but_a_sane_lr_does_better(seed):
+    clipped = _train_run(seed, LR_BIG, clip=ClipByNorm(MAX_NORM))
+    sane = _train_run(seed, LR_SANE)
+    assert len(clipped) == EPOCHS * 256 // BATCH and clipped.first_nonfinite_step is None
+    assert clipped.clip_rate >= 0.9, f"clip rate {clipped.clip_rate:.2f}"
+    assert clipped.losses[-10:].mean() > sane.losses[-10:].mean()
