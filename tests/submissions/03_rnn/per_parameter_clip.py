@@ -1,0 +1,23 @@
+# Exercise 2 wrong: clips every parameter tensor on its own instead of all of them together.
+# The returned (global) norm is right. Exercise 1 correct.
+# %% jacobian_product_norm
+def jacobian_product_norm(W, T):
+    if W.dim() != 2 or W.shape[0] != W.shape[1]:
+        raise ValueError("W must be a square matrix")
+    if T < 0:
+        raise ValueError("T must be non-negative")
+    return torch.linalg.matrix_norm(torch.linalg.matrix_power(W, T), ord=2)
+# %% train_step_with_clipping
+def train_step_with_clipping(model, batch, loss_fn, optimizer, max_norm):
+    if not math.isfinite(max_norm) or max_norm <= 0:
+        raise ValueError("max_norm must be positive and finite")
+    x, y = batch
+    optimizer.zero_grad()
+    loss_fn(model(x), y).backward()
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    total = torch.sqrt(sum((g ** 2).sum() for g in grads))
+    for p in model.parameters():
+        if p.grad is not None:
+            torch.nn.utils.clip_grad_norm_(p, max_norm)
+    optimizer.step()
+    return float(total)

@@ -1,0 +1,21 @@
+# Exercise 1 wrong: rho(W)**T, which equals the spectral norm of W**T only for normal (e.g. symmetric) W.
+# The shape checks are right, so the edge cases pass. Exercise 2 correct.
+# %% jacobian_product_norm
+def jacobian_product_norm(W, T):
+    if W.dim() != 2 or W.shape[0] != W.shape[1]:
+        raise ValueError("W must be a square matrix")
+    if T < 0:
+        raise ValueError("T must be non-negative")
+    rho = torch.linalg.eigvals(W).abs().max().item()
+    return rho ** T
+# %% train_step_with_clipping
+def train_step_with_clipping(model, batch, loss_fn, optimizer, max_norm):
+    if not math.isfinite(max_norm) or max_norm <= 0:
+        raise ValueError("max_norm must be positive and finite")
+    x, y = batch
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return float(norm)
