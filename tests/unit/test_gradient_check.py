@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from course_utils.gradients import error_band, numerical_gradient, relative_error
 
 
-@settings(max_examples=30, deadline=None)
-@given(st.lists(st.floats(-3, 3), min_size=1, max_size=6))
+@settings(max_examples=30, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.floats(-3, 3, allow_subnormal=False), min_size=1, max_size=6))
 def test_central_differences_match_autograd_on_smooth_functions(values):
     x = torch.tensor(values, dtype=torch.float64, requires_grad=True)
 
