@@ -1,0 +1,31 @@
+# Wrong: iterates parameters twice, so a generator (model.parameters()) is never scaled.
+# %% clip_grad_norm
+def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+    if isinstance(parameters, torch.Tensor):
+        parameters = [parameters]
+    norms = [torch.linalg.vector_norm(p.grad, norm_type) for p in parameters if p.grad is not None]
+    if not norms:
+        return torch.tensor(0.0)
+    total = torch.linalg.vector_norm(torch.stack(norms), norm_type)
+    if error_if_nonfinite and not torch.isfinite(total):
+        raise RuntimeError("non-finite")
+    coef = torch.clamp(max_norm / (total + 1e-6), max=1.0)
+    for p in parameters:
+        if p.grad is not None:
+            p.grad.mul_(coef)
+    return total
+# %% cosine_similarity_of_grads
+def cosine_similarity_of_grads(before, after):
+    if len(before) != len(after):
+        raise ValueError("different lengths")
+    dot = 0.0
+    nb = 0.0
+    na = 0.0
+    for a, b in zip(before, after):
+        if a.shape != b.shape:
+            raise ValueError("different shapes")
+        a, b = a.double(), b.double()
+        dot += (a * b).sum().item()
+        nb += (a * a).sum().item()
+        na += (b * b).sum().item()
+    return dot / math.sqrt(nb * na)

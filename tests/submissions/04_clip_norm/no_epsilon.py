@@ -1,0 +1,30 @@
+# Wrong (subtly): no 1e-6 epsilon, so at the threshold the gradient is left at exactly max_norm.
+# %% clip_grad_norm
+def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+    if isinstance(parameters, torch.Tensor):
+        parameters = [parameters]
+    grads = [p.grad for p in parameters if p.grad is not None]
+    if not grads:
+        return torch.tensor(0.0)
+    total = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g, norm_type) for g in grads]), norm_type)
+    if error_if_nonfinite and not torch.isfinite(total):
+        raise RuntimeError("non-finite")
+    coef = torch.clamp(max_norm / total, max=1.0)
+    for g in grads:
+        g.mul_(coef)
+    return total
+# %% cosine_similarity_of_grads
+def cosine_similarity_of_grads(before, after):
+    if len(before) != len(after):
+        raise ValueError("different lengths")
+    dot = 0.0
+    nb = 0.0
+    na = 0.0
+    for a, b in zip(before, after):
+        if a.shape != b.shape:
+            raise ValueError("different shapes")
+        a, b = a.double(), b.double()
+        dot += (a * b).sum().item()
+        nb += (a * a).sum().item()
+        na += (b * b).sum().item()
+    return dot / math.sqrt(nb * na)
