@@ -15,10 +15,10 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from ._validation import check_int, check_positive_finite
+from ._validation import check_choice, check_int, check_positive_finite
 from .plotting import PALETTE, _new_figure
 
-__all__ = ["linear_rnn_gradient_norms", "gradient_norm_explorer"]
+__all__ = ["linear_rnn_gradient_norms", "gradient_norm_explorer", "outlier_training_run", "threshold_explorer"]
 
 
 def linear_rnn_gradient_norms(weight: torch.Tensor, direction: torch.Tensor, max_T: int) -> np.ndarray:
@@ -138,6 +138,170 @@ def gradient_norm_explorer(
     length_slider.observe(update, names="value")
     box.rho_slider = rho_slider
     box.length_slider = length_slider
+    box.image = image
+    box.label = label
+    box.update = update
+    update()
+    return box
+
+
+_CLIP_METHODS = ("none", "norm", "value")
+
+
+def outlier_training_run(
+    *,
+    threshold: float = 1.0,
+    lr: float = 0.1,
+    method: str = "norm",
+    epochs: int = 15,
+    outlier_fraction: float = 0.02,
+    outlier_scale: float = 2000.0,
+    seed: int = 0,
+) -> tuple[Any, float]:
+    r"""Train a small ReLU MLP on data with rare huge outliers, with a chosen kind of clipping.
+
+    The set-up of lesson 06: :func:`~course_utils.data.make_classification` (512 rows, 20
+    features, 2 classes) with a fraction ``outlier_fraction`` of rows multiplied by
+    ``outlier_scale``; an :class:`~course_utils.models.MLP` (2 hidden ReLU layers of 32 units);
+    plain SGD with learning rate ``lr``; mini-batches of 32 for ``epochs`` epochs
+    (:func:`~course_utils.training.train`, which stops at the first non-finite step).
+    ``method`` picks the clipping: ``"none"``, ``"norm"`` (:class:`ClipByNorm` with
+    ``max_norm = threshold``) or ``"value"`` (:class:`ClipByValue` with ``clip_value = threshold``).
+
+    Args:
+        threshold (float): the clipping threshold, positive and finite (ignored for ``"none"``). Default: 1.0
+        lr (float): the learning rate, positive and finite. Default: 0.1
+        method (str): ``"none"``, ``"norm"`` or ``"value"``. Default: ``"norm"``
+        epochs (int): passes over the data (16 steps each), :math:`\ge 1`. Default: 15
+        outlier_fraction (float): fraction of outlier rows, in :math:`[0, 1]`. Default: 0.02
+        outlier_scale (float): factor on the outlier rows, positive and finite. Default: 2000.0
+        seed (int): seed of the data, the model and the batch order, :math:`\ge 0`. Default: 0
+
+    Returns:
+        ``(history, clean_loss)``: the :class:`~course_utils.training.History` of the run and the
+        cross-entropy of the final model on the same rows *without* the outlier scaling
+        (``nan`` when the run went non-finite).
+    """
+    from .data import make_classification, make_loader
+    from .models import MLP
+    from .seeding import seed_everything
+    from .training import ClipByNorm, ClipByValue, train
+
+    threshold = check_positive_finite("threshold", threshold)
+    lr = check_positive_finite("lr", lr)
+    method = check_choice("method", method, _CLIP_METHODS)
+    epochs = check_int("epochs", epochs, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
+    X, y = make_classification(512, 20, outlier_fraction=outlier_fraction, outlier_scale=outlier_scale,
+                               seed=seed)
+    X_clean, _ = make_classification(512, 20, seed=seed)
+    clip = None
+    if method == "norm":
+        clip = ClipByNorm(threshold)
+    elif method == "value":
+        clip = ClipByValue(threshold)
+    seed_everything(seed)
+    model = MLP(20, 2, hidden=32, depth=2, activation="relu")
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    history = train(model, make_loader(X, y, batch_size=32, seed=seed), torch.nn.functional.cross_entropy,
+                    optimizer, epochs=epochs, clip=clip, progress=False)
+    clean_loss = math.nan
+    if history.first_nonfinite_step is None:
+        with torch.no_grad():
+            clean_loss = float(torch.nn.functional.cross_entropy(model(X_clean), y))
+    return history, clean_loss
+
+
+def threshold_explorer(
+    *,
+    threshold: float = 1.0,
+    lr: float = 0.1,
+    method: str = "norm",
+    epochs: int = 15,
+    seed: int = 0,
+) -> Any:
+    r"""An explorer: clipping method, threshold and learning rate -> a short training run.
+
+    Every change of a control reruns :func:`outlier_training_run` (about 0.1 to 0.3 s on one CPU
+    thread) and redraws two panels: the training loss per step and the global gradient norm
+    before clipping per step (both on log scales, the threshold as a dashed line for norm
+    clipping), with a line of text giving the loss on the clean rows, the fraction of steps
+    clipped and the first non-finite step.
+
+    The returned :class:`ipywidgets.VBox` carries the pieces as attributes: ``threshold_slider``
+    (log scale, 0.01 to 10000), ``lr_slider`` (log scale, 0.01 to about 3.2), ``method_buttons``
+    (``"none"``, ``"norm"``, ``"value"``), ``image`` (an :class:`ipywidgets.Image` holding the
+    PNG), ``label`` (an :class:`ipywidgets.HTML`), ``history`` and ``clean_loss`` (the current
+    run), ``figure`` (the last :class:`~matplotlib.figure.Figure` drawn) and ``update()``.
+
+    Args:
+        threshold (float): the initial threshold, in ``[0.01, 10000]``. Default: 1.0
+        lr (float): the initial learning rate, in ``[0.01, 3.2]``. Default: 0.1
+        method (str): the initial method, ``"none"``, ``"norm"`` or ``"value"``. Default: ``"norm"``
+        epochs (int): epochs per run (16 steps each), in ``[1, 50]``. Default: 15
+        seed (int): seed of the runs, :math:`\ge 0`. Default: 0
+
+    Returns:
+        The :class:`ipywidgets.VBox`.
+    """
+    import ipywidgets as widgets  # imported here: the rest of course_utils does not need it
+
+    threshold = check_positive_finite("threshold", threshold)
+    if not 0.01 <= threshold <= 1e4:
+        raise ValueError(f"threshold must be a number in [0.01, 10000], got {threshold!r}")
+    lr = check_positive_finite("lr", lr)
+    if not 0.01 <= lr <= 3.2:
+        raise ValueError(f"lr must be a number in [0.01, 3.2], got {lr!r}")
+    method = check_choice("method", method, _CLIP_METHODS)
+    epochs = check_int("epochs", epochs, minimum=1, maximum=50)
+    seed = check_int("seed", seed, minimum=0)
+
+    threshold_slider = widgets.FloatLogSlider(value=threshold, base=10, min=-2, max=4, step=0.25,
+                                              description="threshold", continuous_update=False,
+                                              readout_format=".3g")
+    lr_slider = widgets.FloatLogSlider(value=lr, base=10, min=-2, max=0.5, step=0.1,
+                                       description="learning rate", continuous_update=False,
+                                       readout_format=".3g")
+    method_buttons = widgets.ToggleButtons(options=list(_CLIP_METHODS), value=method,
+                                           description="clipping")
+    image = widgets.Image(format="png")
+    label = widgets.HTML()
+    box = widgets.VBox([widgets.HBox([threshold_slider, lr_slider]), method_buttons, label, image])
+
+    def update(change: object = None) -> None:
+        t, r, m = float(threshold_slider.value), float(lr_slider.value), str(method_buttons.value)
+        history, clean_loss = outlier_training_run(threshold=t, lr=r, method=m, epochs=epochs, seed=seed)
+        fig = _new_figure((7.0, 5.0))
+        ax_loss, ax_norm = fig.subplots(2, 1, sharex=True)
+        steps = history.steps
+        losses = np.where(np.isfinite(history.losses) & (history.losses > 0), history.losses, np.nan)
+        norms = history.norms_before
+        norms = np.where(np.isfinite(norms) & (norms > 0), norms, np.nan)
+        ax_loss.semilogy(steps, losses, color=PALETTE["blue"], linewidth=1.2, label="training loss of the batch")
+        ax_loss.set_ylabel("cross-entropy (nats, log)")
+        ax_loss.legend(loc="upper right", fontsize="small")
+        ax_norm.semilogy(steps, norms, color=PALETTE["orange"], linewidth=1.2, label="gradient norm before clipping")
+        if m == "norm":
+            ax_norm.axhline(t, color=PALETTE["black"], linestyle="--", linewidth=1.0, label=f"max_norm = {t:.3g}")
+        ax_norm.set_ylabel("global L2 norm (log)")
+        ax_norm.set_xlabel("optimizer step")
+        ax_norm.legend(loc="upper right", fontsize="small")
+        what = "no clipping" if m == "none" else f"clip by {m} at {t:.3g}"
+        ax_loss.set_title(f"lr = {r:.3g}, {what}")
+        fig.suptitle("One short training run on data with rare huge outliers")
+        box.history, box.clean_loss, box.figure = history, clean_loss, fig
+        image.value = _png(fig)
+        shown = f"{clean_loss:.3g}" if math.isfinite(clean_loss) else "not finite"
+        stop = history.first_nonfinite_step
+        label.value = (f"loss on the clean rows: <b>{shown}</b> | steps clipped: "
+                       f"<b>{history.clip_rate:.0%}</b> of {len(history)} | first non-finite step: "
+                       f"<b>{'none' if stop is None else stop}</b>")
+
+    for control in (threshold_slider, lr_slider, method_buttons):
+        control.observe(update, names="value")
+    box.threshold_slider = threshold_slider
+    box.lr_slider = lr_slider
+    box.method_buttons = method_buttons
     box.image = image
     box.label = label
     box.update = update

@@ -1,0 +1,21 @@
+# Rounds to 2 decimal places (round(t, 2)) instead of 2 significant digits; clip_rate is right.
+# %% choose_max_norm
+def choose_max_norm(norms, factor=2.0):
+    if not (isinstance(factor, (int, float)) and 0 < factor < math.inf):
+        raise ValueError("factor must be positive and finite")
+    values = np.asarray(torch.as_tensor(norms, dtype=torch.float64)).reshape(-1)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0 or (finite < 0).any():
+        raise ValueError("need finite, non-negative norms")
+    t = factor * np.median(finite)
+    if t == 0:
+        raise ValueError("zero threshold")
+    return round(float(t), 2)
+# %% clip_rate
+def clip_rate(norms, max_norm):
+    if not (isinstance(max_norm, (int, float)) and 0 < max_norm < math.inf):
+        raise ValueError("max_norm must be positive and finite")
+    values = torch.as_tensor(norms, dtype=torch.float64).reshape(-1)
+    if values.numel() == 0:
+        raise ValueError("empty")
+    return ((values > max_norm) | values.isnan()).double().mean().item()
