@@ -13,6 +13,7 @@ Modules:
 * :mod:`~course_utils.checks`: student-feedback checks that say what is wrong in words.
 * :mod:`~course_utils.landscape`: two-parameter loss surfaces (the RNN cliff) and gradient descent on them;
 * :mod:`~course_utils.widgets`: interactive explorers (ipywidgets) that also run without a browser.
+* :mod:`~course_utils.geometry`: 2-D pictures of where norm and value clipping send a gradient.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from .training import (
 from . import checks, gradients
 # Loss landscapes and widgets are used as modules too: ``from course_utils.landscape import cliff_loss``.
 from . import landscape, widgets
+# The 2-D clipping picture too: ``from course_utils.geometry import plot_ball_and_box``.
+from . import geometry
 
 __version__ = "0.1.0"
 
