@@ -172,7 +172,8 @@ class GradNormMonitor:
             if m is None:
                 after, clipped = before, False
             else:
-                after, clipped = clipped_norm(before, m), before > m
+                # A NaN norm counts as clipped, as in ClipByNorm: PyTorch scales by NaN.
+                after, clipped = clipped_norm(before, m), math.isnan(before) or before > m
             h.record(
                 loss=loss,
                 norm_before=before,
@@ -267,7 +268,7 @@ class GradNormMonitor:
         if self.max_norm is None:
             rate = "clip rate n/a (no max_norm)"
         else:
-            n_clipped = sum(1 for x in self._norms if x > self.max_norm)
+            n_clipped = sum(1 for x in self._norms if math.isnan(x) or x > self.max_norm)
             rate = f"clip rate {100.0 * n_clipped / n:.1f}% (max_norm={self.max_norm:g})"
         if finite:
             med = f"median norm {statistics.median(finite):.4g}"

@@ -79,3 +79,11 @@ def test_error_band_accepts_numpy_and_tensor_scalars_and_checks_tiny():
         relative_error(torch.zeros(2), torch.zeros(2), tiny=0)
     with pytest.raises(TypeError, match="h must be a positive finite number"):
         numerical_gradient(lambda t: t.sum(), torch.ones(2), h="small")
+
+
+def test_monitor_counts_a_nan_norm_as_clipped_like_clip_by_norm():
+    monitor = GradNormMonitor(max_norm=1.0)
+    for value in (0.5, float("nan"), 2.0):
+        monitor.record(value, loss=1.0)
+    assert monitor.history.clipped.tolist() == [False, True, True]
+    assert "clip rate 66.7%" in monitor.summary()
