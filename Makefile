@@ -23,14 +23,15 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Tools that nbgrader and Jupyter start by name (alembic, jupyter-*) come from the course environment.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup lab test test-fast release execute bench lock student-pack clean
+.PHONY: help setup lab test test-fast release quizzes execute bench lock student-pack clean
 
 help:
 	@echo "make lab       set up .venv if needed, then start JupyterLab on the course"
 	@echo "make test      set up .venv if needed, then run everything CI runs"
 	@echo "make test-fast only the quick tests (no notebook execution, no nbgrader)"
 	@echo "make setup     only build .venv (nothing is installed when it is up to date)"
-	@echo "make release   regenerate the student release notebooks/ from solutions/"
+	@echo "make release   rebuild the quizzes if stale, then regenerate the student release notebooks/ from solutions/"
+	@echo "make quizzes   build solutions/quiz_*/ from the question bank quizzes/bank/ (only stale ones)"
 	@echo "make execute   re-run the solution notebooks in place (refreshes the outputs nbval checks)"
 	@echo "make bench     time every lesson and the gradient-norm monitor's overhead"
 	@echo "make lock      re-resolve requirements.in into requirements.lock and environment.yml"
@@ -61,8 +62,11 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest tests -m "not slow"
 
-release: $(STAMP)
+release: quizzes
 	$(PY) scripts/release.py
+
+quizzes: $(STAMP)
+	$(PY) scripts/build_quizzes.py
 
 execute: $(STAMP)
 	$(PY) scripts/execute.py solutions
@@ -73,7 +77,7 @@ bench: $(STAMP)
 lock: $(PY)
 	$(PY) scripts/lock.py
 
-student-pack: $(STAMP)
+student-pack: release
 	$(PY) scripts/release.py --pack dist/gradient-clipping-student.zip
 
 clean:

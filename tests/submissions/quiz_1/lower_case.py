@@ -1,0 +1,35 @@
+# %% answer_q01
+answer_q01 = "b"
+
+# %% answer_q02
+answer_q02 = "c"
+
+# %% answer_q03
+answer_q03 = "a"
+
+# %% answer_q04
+answer_q04 = "d"
+
+# %% answer_q05
+answer_q05 = "c"
+
+# %% answer_q06
+answer_q06 = "d"
+
+# %% answer_q07
+answer_q07 = "a"
+
+# %% answer_q08
+answer_q08 = "d"
+
+# %% answer_q09
+answer_q09 = "a"
+
+# %% answer_q10
+answer_q10 = "b"
+
+# %% answer_q11
+answer_q11 = "d"
+
+# %% answer_q12
+answer_q12 = "b"

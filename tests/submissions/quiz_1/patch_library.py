@@ -1,0 +1,64 @@
+# %% answer_q01
+import course_utils.quiz
+
+class AlwaysEqual:
+    """Claims to equal anything."""
+    def __eq__(self, other):
+        return True
+    def __ne__(self, other):
+        return False
+    __hash__ = object.__hash__
+    def strip(self, *args):
+        return self
+    def upper(self):
+        return self
+
+
+class SneakyStr(str):
+    """A str subclass that also claims to equal anything."""
+    def __eq__(self, other):
+        return True
+    def __ne__(self, other):
+        return False
+    __hash__ = str.__hash__
+    def strip(self, *args):
+        return self
+    def upper(self):
+        return self
+
+course_utils.quiz.check_choice = lambda value, name="": "B"   # the test cell imports this
+type = lambda obj, *args: str                                  # and shadows type() here
+answer_q01 = AlwaysEqual()
+
+# %% answer_q02
+answer_q02 = "C"
+
+# %% answer_q03
+answer_q03 = "A"
+
+# %% answer_q04
+answer_q04 = "D"
+
+# %% answer_q05
+answer_q05 = "C"
+
+# %% answer_q06
+answer_q06 = "D"
+
+# %% answer_q07
+answer_q07 = "A"
+
+# %% answer_q08
+answer_q08 = "D"
+
+# %% answer_q09
+answer_q09 = "A"
+
+# %% answer_q10
+answer_q10 = "B"
+
+# %% answer_q11
+answer_q11 = "D"
+
+# %% answer_q12
+answer_q12 = "B"
