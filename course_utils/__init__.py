@@ -14,11 +14,13 @@ Modules:
 * :mod:`~course_utils.landscape`: two-parameter loss surfaces (the RNN cliff) and gradient descent on them;
 * :mod:`~course_utils.widgets`: interactive explorers (ipywidgets) that also run without a browser.
 * :mod:`~course_utils.geometry`: 2-D pictures of where norm and value clipping send a gradient.
+* :mod:`~course_utils.quiz`: the quizzes' answer-format check and ungraded practice questions.
+* :mod:`~course_utils.distributed`: real ``torch.distributed`` workers on the CPU (``run_workers``) and a sharded clip.
 """
 
 from __future__ import annotations
 
-from .data import make_adding_problem, make_classification, make_loader, make_regression
+from .data import make_adding_problem, make_classification, make_loader, make_regression, make_word_counts
 from .models import MLP, VanillaRNN, count_parameters, spectral_radius
 from .monitoring import GradNormMonitor
 from .plotting import PALETTE, plot_curves, plot_history, plot_layer_norms, plot_norm_timelines
@@ -42,6 +44,10 @@ from . import checks, gradients
 from . import landscape, widgets
 # The 2-D clipping picture too: ``from course_utils.geometry import plot_ball_and_box``.
 from . import geometry
+# Quiz helpers: ``from course_utils.quiz import check_choice, practice_question``.
+from . import quiz
+# Real torch.distributed workers (lesson 07): ``from course_utils.distributed import run_workers``.
+from . import distributed
 
 __version__ = "0.1.0"
 
@@ -51,6 +57,7 @@ __all__ = [
     # data
     "make_regression",
     "make_classification",
+    "make_word_counts",
     "make_adding_problem",
     "make_loader",
     # models

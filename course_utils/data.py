@@ -20,7 +20,13 @@ from ._validation import (
     check_real,
 )
 
-__all__ = ["make_regression", "make_classification", "make_adding_problem", "make_loader"]
+__all__ = [
+    "make_regression",
+    "make_classification",
+    "make_word_counts",
+    "make_adding_problem",
+    "make_loader",
+]
 
 _MAX_SEED = 2**63 - 1
 
@@ -124,6 +130,86 @@ def make_classification(
     if n_out > 0:
         rows = torch.randperm(n, generator=g)[:n_out]
         X[rows] *= outlier_scale
+    return X, labels.to(torch.int64)
+
+
+def make_word_counts(
+    n_samples: int = 512,
+    vocab_size: int = 50,
+    *,
+    doc_length: int = 20,
+    strength: float = 0.5,
+    junk_fraction: float = 0.0,
+    junk_length: int = 20000,
+    task_seed: int = 0,
+    seed: int = 0,
+) -> tuple[Tensor, Tensor]:
+    r"""Make a bag-of-words sentiment task: word counts of short reviews, plus rare long junk documents.
+
+    The *task* (drawn from ``task_seed``) gives every word :math:`w` a sentiment
+    score :math:`s_w \sim \mathcal{N}(0, 1)` and a base frequency
+    :math:`b_w \sim \mathcal{N}(0, 0.5^2)`. A review of class :math:`k \in \{0, 1\}`
+    draws its words independently from
+
+    .. math::
+        p_k(w) \propto \exp\big(b_w + (2k - 1)\,\text{strength}\; s_w\big),
+
+    and has a length drawn uniformly from
+    :math:`[\lfloor \text{doc\_length}/2 \rfloor, \lfloor 3\,\text{doc\_length}/2 \rfloor]`.
+    The classes are balanced (sizes differ by at most one), rows in random order.
+
+    Then ``round(junk_fraction * n)`` rows (at least one when ``junk_fraction > 0``),
+    chosen at random, are replaced by *junk*: ``junk_length`` words drawn uniformly
+    from the vocabulary (a pasted log file, say), keeping the row's label, which is
+    therefore unrelated to the words. The features are the raw counts, so a junk row
+    is about ``junk_length / doc_length`` times larger than a review: rare huge inputs.
+    The *sample* (labels, lengths, words, junk rows) is drawn from ``seed``: two calls
+    with the same ``task_seed`` and different ``seed`` give a training and a validation
+    set of the same task.
+
+    Args:
+        n_samples (int): number of documents :math:`n \ge 1`. Default: 512
+        vocab_size (int): number of distinct words :math:`V \ge 2`. Default: 50
+        doc_length (int): typical review length, :math:`\ge 2`. Default: 20
+        strength (float): how strongly words signal the class, :math:`\ge 0`. Default: 0.5
+        junk_fraction (float): fraction of junk documents, in :math:`[0, 1]`. Default: 0.0
+        junk_length (int): words per junk document, :math:`\ge 1`. Default: 20000
+        task_seed (int): seed of the word scores, :math:`\ge 0`. Default: 0
+        seed (int): seed of the sample, :math:`\ge 0`. Default: 0
+
+    Returns:
+        ``(X, y)``: counts ``X`` of shape ``(n, V)`` (``float32``, each row sums to
+        the document's length) and labels ``y`` of shape ``(n,)`` (``int64``, 0 or 1).
+    """
+    n = check_int("n_samples", n_samples, minimum=1)
+    V = check_int("vocab_size", vocab_size, minimum=2)
+    doc_length = check_int("doc_length", doc_length, minimum=2)
+    strength = check_nonnegative_finite("strength", strength)
+    frac = check_real("junk_fraction", junk_fraction)
+    if not (0.0 <= frac <= 1.0):
+        raise ValueError(f"junk_fraction must be a number in [0, 1], got {junk_fraction!r}")
+    junk_length = check_int("junk_length", junk_length, minimum=1)
+    task_seed = check_int("task_seed", task_seed, minimum=0, maximum=_MAX_SEED)
+    gt = _generator(task_seed)
+    g = _generator(seed)
+
+    scores = torch.randn(V, generator=gt)
+    base = 0.5 * torch.randn(V, generator=gt)
+    probs = torch.softmax(torch.stack([base - strength * scores, base + strength * scores]), dim=1)
+    labels = (torch.arange(n) % 2)[torch.randperm(n, generator=g)]
+    lengths = torch.randint(doc_length // 2, 3 * doc_length // 2 + 1, (n,), generator=g)
+    n_junk = int(round(frac * n))
+    if frac > 0.0:
+        n_junk = max(n_junk, 1)
+    junk = torch.zeros(n, dtype=torch.bool)
+    junk[torch.randperm(n, generator=g)[:n_junk]] = True
+    lengths[junk] = junk_length
+    uniform = torch.full((V,), 1.0 / V)
+    X = torch.zeros(n, V)
+    for i in range(n):
+        p = uniform if junk[i] else probs[labels[i]]
+        words = torch.multinomial(p, int(lengths[i]), replacement=True, generator=g)
+        X[i] = torch.bincount(words, minlength=V).to(torch.float32)
     return X, labels.to(torch.int64)
 
 
