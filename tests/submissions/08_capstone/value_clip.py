@@ -1,0 +1,36 @@
+# Clips each entry to [-10, 10] instead of clipping the global norm to max_norm.
+# %% train_capstone
+def train_capstone(seed, max_norm=MAX_NORM):
+    X, y = load_reviews(seed, "train")
+    model = make_model(seed)
+    optimizer = make_optimizer(model)
+    loader = make_loader(X, y, batch_size=BATCH, seed=seed)
+    history = History()
+    for epoch in range(EPOCHS):
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(xb), yb)
+            loss.backward()
+            total = get_total_norm([p.grad for p in model.parameters()]).item()
+            torch.nn.utils.clip_grad_value_(model.parameters(), 10.0)
+            after = get_total_norm([p.grad for p in model.parameters()]).item()
+            history.record(loss=loss.item(), norm_before=total, norm_after=after, clipped=total > max_norm, epoch=epoch)
+            optimizer.step()
+    return model, history
+
+# %% pick_threshold
+def pick_threshold(results, target=TARGET):
+    if len(results) == 0:
+        raise ValueError("empty results")
+    safe = []
+    for t, accs in results.items():
+        if not (math.isfinite(t) and t > 0):
+            raise ValueError(f"bad threshold {t}")
+        accs = [float(a) for a in accs]
+        if not accs:
+            raise ValueError(f"no accuracies for {t}")
+        if all(math.isfinite(a) and a > target for a in accs):
+            safe.append((min(accs), float(t)))
+    if not safe:
+        raise ValueError("no safe threshold")
+    return max(safe)[1]
