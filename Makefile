@@ -24,6 +24,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help setup lab test test-fast release quizzes execute bench lock student-pack clean
+.PHONY: grade-release collect autograde feedback export
 
 help:
 	@echo "make lab       set up .venv if needed, then start JupyterLab on the course"
@@ -37,6 +38,13 @@ help:
 	@echo "make lock      re-resolve requirements.in into requirements.lock and environment.yml"
 	@echo "make student-pack  build dist/gradient-clipping-student.zip (what students receive)"
 	@echo "make clean     remove build and test artifacts (keeps .venv)"
+	@echo "Grading (scripts/course.py over nbgrader; COURSE=dir for another course folder):"
+	@echo "make grade-release            record every assignment in gradebook.db (generate_assignment)"
+	@echo "make collect FROM=folder      copy folder/<student>/<assignment>/<assignment>.ipynb into submitted/"
+	@echo "make collect ZIP=lms.zip      collect <student>_<assignment>.ipynb files (nbgrader zip_collect)"
+	@echo "make autograde [A=\"01_gradients ...\"]  autograde every submission; lists the ungradable"
+	@echo "make feedback [A=...]         feedback HTML in feedback/<student>/<assignment>/"
+	@echo "make export [CSV=grades.csv]  export the gradebook as CSV"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +87,25 @@ lock: $(PY)
 
 student-pack: release
 	$(PY) scripts/release.py --pack dist/gradient-clipping-student.zip
+
+COURSE ?= .
+GRADE := $(PY) scripts/course.py --course $(COURSE)
+CSV ?= grades.csv
+
+grade-release: $(STAMP)
+	$(GRADE) release
+
+collect: $(STAMP)
+	$(GRADE) collect $(if $(ZIP),--zip $(ZIP),--from $(or $(FROM),$(error give FROM=folder or ZIP=file.zip)))
+
+autograde: $(STAMP)
+	$(GRADE) autograde $(A)
+
+feedback: $(STAMP)
+	$(GRADE) feedback $(A)
+
+export: $(STAMP)
+	$(GRADE) export --csv $(CSV) $(A)
 
 clean:
 	rm -rf dist bench-results test-artifacts .pytest_cache

@@ -26,7 +26,14 @@ c.CourseDirectory.ignore = [
 # submission is interrupted after it and the remaining cells still run.
 c.Execute.timeout = 60
 # Clear the kernel's history file so that grading writes nothing under $HOME.
-c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
+# A test cell that writes to stderr scores 0 in nbgrader (utils.determine_grade), and Python prints
+# warnings to stderr: a correct answer whose library call warns (e.g. torch's UserWarning for
+# torch.tensor(a_tensor)) would lose the points of every test cell that calls it.  The kernels
+# that grade therefore ignore warnings; a test that checks for one uses warnings.catch_warnings.
+c.Execute.extra_arguments = [
+    "--HistoryManager.hist_file=:memory:",
+    "--IPKernelApp.exec_lines=import warnings; warnings.simplefilter('ignore')",
+]
 
 c.ClearSolutions.code_stub = {
     "python": "# YOUR CODE HERE\nraise NotImplementedError()",
