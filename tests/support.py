@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
+
+from course_utils.distributed import free_port  # noqa: F401 (re-exported for the tests)
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -58,3 +62,25 @@ def run_nbgrader(course: Path, *args: str, timeout: float = 900) -> subprocess.C
 
 def read_nb(path: Path):
     return nbformat.read(str(path), as_version=4)
+
+
+def process_group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def stop_process_group(proc: subprocess.Popen) -> None:
+    """Stop ``proc`` (started with ``start_new_session=True``) and its whole process group:
+    SIGTERM, then SIGKILL if it is still there."""
+    pgid = proc.pid
+    for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 10.0)):
+        if not process_group_alive(pgid):
+            break
+        os.killpg(pgid, sig)
+        deadline = time.monotonic() + wait
+        while process_group_alive(pgid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    proc.wait(timeout=10)

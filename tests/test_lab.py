@@ -5,8 +5,6 @@ import json
 import os
 import queue
 import re
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,15 +14,9 @@ import urllib.request
 
 import pytest
 
-from support import ROOT
+from support import ROOT, free_port, process_group_alive, stop_process_group
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -54,7 +46,7 @@ def test_labextensions_for_widgets_and_nbgrader_are_enabled():
 
 
 def test_make_lab_serves_jupyterlab_and_formgrader():
-    port, token = _free_port(), "gradclip-test-token"
+    port, token = free_port(), "gradclip-test-token"
     args = f"--no-browser --ip=127.0.0.1 --IdentityProvider.token={token}"
     proc = subprocess.Popen(["make", "lab", f"LAB_PORT={port}", f"LAB_ARGS={args}"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -88,23 +80,7 @@ def test_make_lab_serves_jupyterlab_and_formgrader():
         _stop(proc)
 
 
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-
-
 def _stop(proc: subprocess.Popen) -> None:
     """Stop make and the JupyterLab it started: their whole process group, SIGKILL if need be."""
-    pgid = proc.pid
-    for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 10.0)):
-        if not _group_alive(pgid):
-            break
-        os.killpg(pgid, sig)
-        deadline = time.monotonic() + wait
-        while _group_alive(pgid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-    proc.wait(timeout=10)
-    assert not _group_alive(pgid), "JupyterLab outlived the test"
+    stop_process_group(proc)
+    assert not process_group_alive(proc.pid), "JupyterLab outlived the test"

@@ -14,8 +14,6 @@ import json
 import os
 import queue
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -27,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from _lab import RUN_DIR, SCREENSHOTS, LabPage
-from support import ROOT
+from support import ROOT, free_port, stop_process_group
 
 CHROMIUM = os.environ.get("BROWSER_TESTS_CHROMIUM", "/usr/bin/chromium")
 SKIP_REASON = (f"browser tests skipped: Chromium not found at {CHROMIUM}; "
@@ -76,32 +74,6 @@ def browser_available():
 _SKIP_LINE = pytest_runtest_makereport.__code__.co_firstlineno  # any fixed line of this file
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    pgid = proc.pid
-    for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 10.0)):
-        if not _group_alive(pgid):
-            break
-        os.killpg(pgid, sig)
-        deadline = time.monotonic() + wait
-        while _group_alive(pgid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-    proc.wait(timeout=10)
-
-
 def _write_settings(folder: Path) -> None:
     """User settings of the test Lab: every cell stays in the page, no news or update checks."""
     def put(plugin: str, settings: dict) -> None:
@@ -117,7 +89,7 @@ def _write_settings(folder: Path) -> None:
 @pytest.fixture(scope="session")
 def lab(browser_available):
     """A JupyterLab started with `make lab` on a free port; yields its base URL (token included)."""
-    port = _free_port()
+    port = free_port()
     state = Path(tempfile.mkdtemp(prefix="gradclip-browser-lab-"))
     _write_settings(state / "settings")
     env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(state / "settings"),
@@ -158,7 +130,7 @@ def lab(browser_available):
             proc.wait(timeout=20)
         except (urllib.error.URLError, OSError, subprocess.TimeoutExpired):
             pass
-        _stop(proc)
+        stop_process_group(proc)
         shutil.rmtree(state, ignore_errors=True)
 
 
