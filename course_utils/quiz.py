@@ -1,7 +1,9 @@
 """Quiz helpers: the format check of the graded quizzes, and ungraded practice questions.
 
-* :func:`check_choice` is what the *visible* part of every graded quiz test runs. It checks only
-  the format of an answer, never whether it is right (this module holds no answer key).
+* :func:`check_answer` is what the *visible* part of every graded quiz test runs: it looks the
+  answer variable up and checks its format with :func:`check_choice`, never whether it is right
+  (this module holds no answer key). An answer cell still holding its placeholder raises
+  ``NotImplementedError``, as the exercise stubs of the lessons do.
 * :func:`practice_question` builds an ipywidgets control for an ungraded question inside a lesson:
   pick an option, press *Check*, and it says at once whether the choice is right and why.
 
@@ -16,9 +18,9 @@ from __future__ import annotations
 
 import builtins
 import html
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
-__all__ = ["LETTERS", "check_choice", "normalize_choice", "practice_question"]
+__all__ = ["LETTERS", "check_answer", "check_choice", "normalize_choice", "practice_question"]
 
 #: The option letters of a graded quiz question, in order.
 LETTERS = ("A", "B", "C", "D")
@@ -77,6 +79,38 @@ def check_choice(value: Any, name: str = "your answer") -> str:
         raise ValueError(f"{name} must be one letter A, B, C or D (case and surrounding spaces "
                          f"do not matter), got {value!r}")
     return letter
+
+
+def check_answer(name: str, namespace: Mapping[str, Any]) -> str:
+    r"""Look up the answer variable ``name`` in ``namespace`` and check its format.
+
+    A quiz's test cell calls ``check_answer("answer_q03", globals())``. While the answer cell
+    above still holds its placeholder (``raise NotImplementedError()``), the variable does not
+    exist and this raises ``NotImplementedError`` saying what to write, rather than a bare
+    ``NameError``.
+
+    Args:
+        name (str): the answer variable, e.g. ``"answer_q03"``.
+        namespace (Mapping[str, Any]): where the student's answers live: the notebook's
+            ``globals()``.
+
+    Returns:
+        The letter, upper case, as :func:`check_choice` returns it.
+
+    Raises:
+        NotImplementedError: ``name`` is not set in ``namespace`` (the question is unanswered).
+        TypeError, ValueError: as :func:`check_choice`; also a TypeError when ``name`` is not an
+            identifier or ``namespace`` is not a mapping.
+    """
+    if builtins.type(name) is not str or not name.isidentifier():
+        raise TypeError(f"name must be the answer variable's name as a str, e.g. \"answer_q03\", got {name!r}")
+    if not isinstance(namespace, Mapping):
+        raise TypeError(f"namespace must be a mapping such as globals(), got {builtins.type(namespace).__name__}")
+    if name not in namespace:
+        raise NotImplementedError(
+            f"{name} is not set yet: in the answer cell above, replace the two placeholder lines by "
+            f"{name} = \"<letter>\" (one of A, B, C, D) and run that cell")
+    return check_choice(namespace[name], name)
 
 
 def practice_question(question: str, options: Sequence[str], answer: str, explanation: str) -> "ipywidgets.VBox":

@@ -8,7 +8,7 @@ The bank is ``quizzes/bank/NN_lesson.yaml`` (format: quizzes/README.md). Every q
 three cells: a locked markdown cell with the question, its snippet and the options; an answer
 cell (an nbgrader solution cell: the key sits between the solution markers, so the release gets
 nbgrader's stub); and a test cell worth one point. The test cell's visible part checks only the
-format (``course_utils.quiz.check_choice``); its hidden parts print the explanation and check the
+format (``course_utils.quiz.check_answer``); its hidden parts print the explanation and check the
 answer, so both reach the student only with the graded feedback.
 
 The output is deterministic (fixed cell ids, sorted JSON keys): rebuilding an unchanged bank
@@ -109,9 +109,9 @@ import builtins as _builtins
 _builtins.print({_py_str(f"Question {k}: the answer is {key}.")})
 _builtins.print({_py_str(explanation)})
 ### END HIDDEN TESTS
-from course_utils.quiz import check_choice
+from course_utils.quiz import check_answer
 # Checks the format only (one letter A-D); whether the answer is right is checked when graded.
-_letter_q{k:02d} = check_choice({var}, "{var}")
+_letter_q{k:02d} = check_answer("{var}", globals())
 ### BEGIN HIDDEN TESTS
 _str = "".__class__  # the real str and type, even if a submission rebinds or patches builtins
 _given = {var}
@@ -141,7 +141,7 @@ option of each question is right.
 a typing slip does not cost you a point; it does not tell you whether the answer is right. That is checked
 when your notebook is graded, and the feedback you get back then explains every question.
 """)
-    c = new_code_cell("from course_utils.quiz import check_choice")
+    c = new_code_cell("from course_utils.quiz import check_answer")
     c.id = f"{quiz}-imports"
     _meta(c, c.id)
     cells.append(c)

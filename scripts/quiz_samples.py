@@ -91,7 +91,8 @@ def write(quiz):
     # replaces the library's format check and shadows type() so that an impostor passes question 1,
     # then answers the rest honestly: the hidden check does not rely on either
     patch = ("import course_utils.quiz\n\n" + CHEAT_DEFS +
-             'course_utils.quiz.check_choice = lambda value, name="": "B"   # the test cell imports this\n'
+             'course_utils.quiz.check_choice = lambda value, name="": "B"   # the test cell\'s check calls this\n'
+             'course_utils.quiz.check_answer = lambda name, ns=None: "B"    # and imports this\n'
              "type = lambda obj, *args: str                                  # and shadows type() here\n")
     sample("patch_library", ["answer_q01 = AlwaysEqual()"] + [f'{var(i)} = "{k}"' for i, k in enumerate(keys, 1)][1:],
            [0] + [1] * (n - 1), header=patch)

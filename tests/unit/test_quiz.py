@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from course_utils.quiz import check_choice, normalize_choice, practice_question
+from course_utils.quiz import check_answer, check_choice, normalize_choice, practice_question
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -63,6 +63,35 @@ def test_check_choice_ignores_shadowed_builtins_in_the_callers_namespace():
     exec("type = lambda x: str\nstr = object\nresult = check_choice('c')", namespace)
     assert namespace["result"] == "C"
 
+
+
+def test_check_answer_reads_the_variable_from_the_namespace():
+    assert check_answer("answer_q03", {"answer_q03": " b "}) == "B"
+
+
+def test_check_answer_of_an_unanswered_question_is_not_implemented_and_says_what_to_write():
+    # The answer cell's placeholder raised before assigning: the test cell must not add a NameError.
+    with pytest.raises(NotImplementedError, match=r'answer_q03 is not set yet.*answer_q03 = "<letter>"'):
+        check_answer("answer_q03", {"answer_q01": "A"})
+
+
+def test_check_answer_applies_the_format_rule_and_names_the_variable():
+    with pytest.raises(TypeError, match="answer_q07 must be a plain string"):
+        check_answer("answer_q07", {"answer_q07": ["A"]})
+    with pytest.raises(ValueError, match="answer_q07 must be one letter"):
+        check_answer("answer_q07", {"answer_q07": "E"})
+    with pytest.raises(TypeError, match="answer_q07 must be a plain string"):
+        check_answer("answer_q07", {"answer_q07": AlwaysEqual()})
+
+
+@pytest.mark.parametrize("name, namespace, message", [
+    (3, {}, "name must be the answer variable's name"),
+    ("answer q3", {}, "name must be the answer variable's name"),
+    ("answer_q03", ["answer_q03"], "namespace must be a mapping such as globals"),
+])
+def test_check_answer_rejects_bad_arguments(name, namespace, message):
+    with pytest.raises(TypeError, match=message):
+        check_answer(name, namespace)
 
 def _question(**overrides):
     kwargs = dict(question="Which tool clips each element?", options=["norm clip", "value clip", "dropout"],
