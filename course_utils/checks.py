@@ -24,6 +24,7 @@ __all__ = [
     "forbid_functions",
     "uses_names",
     "check_global_norm",
+    "require_names",
 ]
 
 
@@ -284,3 +285,44 @@ def check_global_norm(fn: Callable[..., Any], norm_type: float = 2.0) -> None:
         hint = _hint(value, tensors, norm_type, expected)
         expect_close(value, expected, what=f"for {label} (norm_type={norm_type}), your norm",
                      hint=hint or "compare your steps with the definition above")
+
+
+def require_names(namespace: Any, *names: str, made_by: str) -> None:
+    """Raise ``NotImplementedError`` unless every one of ``names`` is set in ``namespace``.
+
+    For a lesson cell that uses the results of an exercise: while the exercise is still a stub,
+    the cell that should have made them raised ``NotImplementedError`` and they do not exist.
+    This says so, and which cell makes them, instead of a ``NameError`` that looks like a bug.
+
+    Args:
+        namespace (Mapping[str, Any]): where to look: the notebook's ``globals()``.
+        *names (str): the variables the cell needs (at least one).
+        made_by (str): what makes them, e.g. ``"train_capstone(0), two cells above"``.
+
+    Raises:
+        NotImplementedError: some of ``names`` are not set; the message lists them.
+        TypeError: bad arguments.
+
+    >>> require_names({"model": 1}, "model", made_by="the cell above")
+    >>> require_names({}, "model", made_by="the cell above")
+    Traceback (most recent call last):
+    ...
+    NotImplementedError: model is not set yet: it comes from the cell above. Finish the exercise it calls, then run that cell and this one again.
+    """
+    from collections.abc import Mapping
+
+    if not isinstance(namespace, Mapping):
+        raise TypeError(f"namespace must be a mapping such as globals(), got {type(namespace).__name__}")
+    if not names:
+        raise TypeError("give at least one variable name to require")
+    for name in names:
+        if type(name) is not str or not name.isidentifier():
+            raise TypeError(f"each name must be a variable name as a str, got {name!r}")
+    if type(made_by) is not str or not made_by.strip():
+        raise TypeError(f"made_by must say which cell makes the variables, got {made_by!r}")
+    missing = [n for n in names if n not in namespace]
+    if missing:
+        verb, pronoun = ("is", "it comes") if len(missing) == 1 else ("are", "they come")
+        raise NotImplementedError(
+            f"{', '.join(missing)} {verb} not set yet: {pronoun} from {made_by}. "
+            "Finish the exercise it calls, then run that cell and this one again.")
