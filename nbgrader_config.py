@@ -13,6 +13,12 @@ c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this 
 
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.course_id = "gradient-clipping"
+# The gradebook: the SQLite file gradebook.db in this folder, unless NBGRADER_DB_URL names another
+# database, e.g. postgresql://grader@dbhost:5432/gradclip, one gradebook shared by several graders
+# (scripts/course.py --db URL sets it too).  Every nbgrader command, the formgrader and
+# scripts/course.py started with the variable set use that database.
+if os.environ.get("NBGRADER_DB_URL"):
+    c.CourseDirectory.db_url = os.environ["NBGRADER_DB_URL"]
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"
 # Only the notebooks of an assignment folder are copied into the release (nbgrader would copy

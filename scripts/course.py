@@ -6,6 +6,7 @@
     python scripts/course.py autograde [ASSIGNMENT ...]   # every submitted student; reports the ungradable
     python scripts/course.py feedback [ASSIGNMENT ...]    # feedback/<student>/<assignment>/*.html
     python scripts/course.py export --csv grades.csv      # nbgrader's CSV exporter
+    python scripts/course.py --db postgresql://grader@dbhost/gradclip autograde   # a shared gradebook
 
 Every step works in a course directory (default: this repository; ``--course DIR`` for another one
 holding ``solutions/`` and, usually, ``nbgrader_config.py``).  The steps are nbgrader's:
@@ -13,10 +14,19 @@ holding ``solutions/`` and, usually, ``nbgrader_config.py``).  The steps are nbg
 regular expression, ``NbGraderAPI.autograde``, ``NbGraderAPI.generate_feedback`` and
 ``CsvExportPlugin``.  Submitted files are only read, never modified.
 
+The gradebook is nbgrader's ``CourseDirectory.db_url``: by default the SQLite file
+``gradebook.db`` in the course directory.  Several graders share one PostgreSQL gradebook by
+giving its SQLAlchemy URL, ``postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE`` (driver: psycopg,
+in the lock), either as ``--db URL`` or in the environment variable ``NBGRADER_DB_URL``, which
+``nbgrader_config.py`` also reads, so that nbgrader's own commands and the formgrader started in
+that environment use the same gradebook.  ``--db`` wins over the variable.  The database must
+exist (``createdb``); nbgrader creates its tables on first use.
+
 Exit status: 0 when the step ran (autograde also exits 0 when some students' notebooks could not
 be graded: they are listed in its report), 2 for bad input (unknown assignment, missing folder, a
-zip with no matching file), 1 for an infrastructure failure (nbgrader itself failed: the gradebook,
-the release, the exporter).
+zip with no matching file, a malformed ``--db`` URL), 1 for an infrastructure failure (nbgrader
+itself failed: the gradebook, the release, the exporter; the database server cannot be reached or
+refuses the connection).
 """
 from __future__ import annotations
 
@@ -32,6 +42,10 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Environment variable naming the gradebook's database URL (read by nbgrader_config.py too).
+DB_ENV = "NBGRADER_DB_URL"
+#: Seconds to wait for a database server before calling it unreachable.
+DB_CONNECT_TIMEOUT = 10
 
 #: Default LMS file-name pattern for ``collect --zip``: ``<student>_<assignment>.ipynb`` anywhere in
 #: the archive (folders inside it are ignored).  ``{assignment}`` is replaced by each assignment's
@@ -48,6 +62,10 @@ class InfrastructureError(Exception):
     """nbgrader or the gradebook failed, not a student's notebook (exit status 1)."""
 
 
+class DatabaseUnavailable(InfrastructureError):
+    """The gradebook's database server cannot be reached or refuses us (exit status 1)."""
+
+
 # --------------------------------------------------------------------------------------------
 # nbgrader set-up
 
@@ -61,6 +79,9 @@ def load_config(course: Path, timeout: float | None = None):
     if (course / "nbgrader_config.py").exists():
         cfg.merge(PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config())
     cfg.CourseDirectory.root = str(course)
+    # The same rule as nbgrader_config.py, for a course folder without that file.
+    if os.environ.get(DB_ENV):
+        cfg.CourseDirectory.db_url = os.environ[DB_ENV]
     if timeout is not None:
         cfg.Execute.timeout = int(timeout)
     return cfg
@@ -72,8 +93,66 @@ def make_api(course: Path, timeout: float | None = None):
 
     cfg = load_config(course, timeout)
     coursedir = CourseDirectory(config=cfg)
+    check_gradebook(coursedir.db_url)
     api = NbGraderAPI(coursedir=coursedir, config=cfg)
     return api
+
+
+def _safe_url(db_url: str) -> str:
+    """``db_url`` with its password masked, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(db_url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001  (a URL SQLAlchemy cannot parse is shown as given)
+        return db_url
+
+
+_CHECKED: set[str] = set()
+
+
+def check_gradebook(db_url: str) -> None:
+    """Fail early and clearly when the gradebook's database cannot be used: a malformed URL or a
+    missing driver (UsageError), an unreachable server or a refused login (InfrastructureError).
+    A SQLite file is only checked for an existing folder (nbgrader creates the file)."""
+    if db_url in _CHECKED:
+        return
+    from sqlalchemy import create_engine, exc, text
+    from sqlalchemy.engine import make_url
+
+    shown = _safe_url(db_url)
+    try:
+        url = make_url(db_url)
+    except exc.ArgumentError:
+        raise UsageError(f"gradebook URL {db_url!r} is not a database URL; expected e.g. "
+                         f"postgresql://USER@HOST:PORT/DATABASE or sqlite:////path/gradebook.db") from None
+    if url.get_backend_name() == "sqlite":
+        folder = Path(url.database or "").parent
+        if url.database and url.database != ":memory:" and not folder.is_dir():
+            raise UsageError(f"gradebook {shown}: folder {folder} does not exist")
+        _CHECKED.add(db_url)
+        return
+    connect_args = {"connect_timeout": DB_CONNECT_TIMEOUT} if url.get_backend_name() == "postgresql" else {}
+    try:
+        engine = create_engine(url, connect_args=connect_args)
+    except exc.NoSuchModuleError:
+        raise UsageError(f"gradebook URL {shown}: unknown database kind {url.drivername!r}; "
+                         f"use postgresql://... or sqlite:///...") from None
+    except ImportError as e:
+        raise UsageError(f"gradebook URL {shown}: the database driver is not installed ({e}); "
+                         f"the course environment has psycopg: use postgresql://... "
+                         f"(or run `make setup` if that is what is missing)") from None
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except exc.DBAPIError as e:
+        detail = str(e.orig).strip().splitlines()
+        raise DatabaseUnavailable(f"cannot use the gradebook database {shown}: "
+                                  f"{' / '.join(d.strip() for d in detail if d.strip()) or type(e.orig).__name__}"
+                                  ) from None
+    finally:
+        engine.dispose()
+    _CHECKED.add(db_url)
 
 
 def source_assignments(course: Path) -> list[str]:
@@ -345,13 +424,14 @@ def cmd_feedback(args) -> int:
 
 def cmd_export(args) -> int:
     from nbgrader.api import Gradebook
+    from nbgrader.coursedir import CourseDirectory
     from nbgrader.plugins.export import CsvExportPlugin
 
     course = args.course
-    api = make_api(course)
-    db_url = api.coursedir.db_url
+    db_url = CourseDirectory(config=load_config(course)).db_url
     if db_url.startswith("sqlite:///") and not Path(db_url[len("sqlite:///"):]).exists():
         raise UsageError(f"no gradebook at {db_url[len('sqlite:///'):]}: run release and autograde first")
+    check_gradebook(db_url)
     out = args.csv if args.csv.is_absolute() else Path.cwd() / args.csv
     out.parent.mkdir(parents=True, exist_ok=True)
     plugin = CsvExportPlugin(to=str(out))
@@ -373,6 +453,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Steps of a term: release -> collect -> autograde -> (formgrader) -> feedback -> export.")
     parser.add_argument("--course", type=Path, default=ROOT,
                         help="course directory (default: this repository)")
+    parser.add_argument("--db", metavar="URL",
+                        help=f"gradebook database URL, e.g. postgresql://USER@HOST:PORT/DATABASE "
+                             f"(default: ${DB_ENV} if set, else sqlite:///<course>/gradebook.db)")
     sub = parser.add_subparsers(dest="step", required=True)
 
     p = sub.add_parser("release", help="generate_assignment for every (or the named) assignment")
@@ -419,6 +502,13 @@ def main(argv: list[str] | None = None) -> int:
     # Tools nbgrader starts by name (alembic, jupyter) come from this environment.
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     os.environ.setdefault("COURSE_UTILS_PROGRESS", "0")
+    if args.db is not None:
+        if not args.db.strip():
+            print("course.py: error: --db needs a database URL", file=sys.stderr)
+            return 2
+        # Through the environment, so that nbgrader_config.py and the nbgrader commands this
+        # script starts (zip_collect) see the same gradebook.
+        os.environ[DB_ENV] = args.db
     # nbgrader's gradebook session warns about its own objects when called from the API; noise.
     warnings.filterwarnings("ignore", message=r".*not in session.*")
     try:
@@ -426,8 +516,20 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"course.py {args.step}: error: {exc}", file=sys.stderr)
         return 2
+    except DatabaseUnavailable as exc:
+        print(f"course.py {args.step}: error: {exc}", file=sys.stderr)
+        return 1
     except InfrastructureError as exc:
         print(f"course.py {args.step}: nbgrader failed: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001
+        # The gradebook's database failing in the middle of a step (server gone, connection
+        # dropped): an infrastructure failure, reported without a traceback.
+        from sqlalchemy.exc import SQLAlchemyError
+        if not isinstance(exc, SQLAlchemyError):
+            raise
+        print(f"course.py {args.step}: the gradebook database failed: "
+              f"{str(getattr(exc, 'orig', None) or exc).strip().splitlines()[0]}", file=sys.stderr)
         return 1
 
 
