@@ -9,6 +9,12 @@ same loop with ``GradNormMonitor.record`` added (interleaved runs, medians).  La
 solution ``clip_grad_norm`` (the source of its graded solution cell) against
 ``torch.nn.utils.clip_grad_norm_`` on a model with 200 parameter tensors (one thread, medians).
 
+Last, the cost of grading: in a throw-away copy of the course, ``scripts/course.py`` releases every
+assignment, collects ``--class-size`` copies of a correct submission of each (the release with its
+exercise cells answered by the solution's code) and autogrades them, one assignment at a time;
+the table gives seconds per submission (nbgrader's start-up shared over the class) and what a class
+of 100 would take (``--class-size 0`` skips this part).
+
 Targets: each lesson under 30 s on the course's 2-core CPU; monitor overhead under 5 %; lesson 04's
 from-scratch clip under 1.5x PyTorch's time.
 Exits 1 when a target is missed, so `make bench` can gate a release.
@@ -18,7 +24,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -147,10 +155,64 @@ def bench_clip(repeats: int = 9, number: int = 50) -> dict:
     return {"tensors": len(params), "scratch_s": s, "torch_s": t, "ratio": s / t, "target": CLIP_TARGET}
 
 
+def _answered(release_nb, solution_nb):
+    """The release notebook with each exercise cell holding the solution's code, markers removed."""
+    def grade_id(cell):
+        return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+    answers = {grade_id(c): "\n".join(line for line in c.source.splitlines()
+                                      if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+               for c in solution_nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    for cell in release_nb.cells:
+        if grade_id(cell) in answers:
+            cell.source = answers[grade_id(cell)]
+    return release_nb
+
+
+def _course_cli(course: Path, *args: str) -> float:
+    """Run ``scripts/course.py --course COURSE ARGS``; its wall time in seconds (fails loudly)."""
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "course.py"), "--course", str(course), *args],
+                          capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"course.py {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+    return elapsed
+
+
+def bench_autograde(class_size: int) -> list[dict]:
+    """Seconds per autograded submission, per assignment, for a class of correct submissions."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        course = Path(tmp) / "course"
+        shutil.copytree(ROOT / "solutions", course / "solutions",
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        shutil.copy2(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+        _course_cli(course, "release")
+        inbox = Path(tmp) / "inbox"
+        names = sorted(p.name for p in (course / "notebooks").iterdir() if p.is_dir())
+        for name in names:
+            release = nbformat.read(str(course / "notebooks" / name / f"{name}.ipynb"), as_version=4)
+            solution = nbformat.read(str(course / "solutions" / name / f"{name}.ipynb"), as_version=4)
+            nb = _answered(release, solution)
+            for k in range(class_size):
+                dest = inbox / f"student{k + 1:03d}" / name / f"{name}.ipynb"
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                nbformat.write(nb, str(dest))
+        _course_cli(course, "collect", "--from", str(inbox))
+        for name in names:
+            total = _course_cli(course, "autograde", name)
+            rows.append({"assignment": name, "students": class_size, "total_s": total,
+                         "per_submission_s": total / class_size})
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per notebook (median reported)")
     parser.add_argument("--steps", type=int, default=400, help="training steps per monitor run")
+    parser.add_argument("--class-size", type=int, default=3,
+                        help="correct submissions autograded per assignment (0: skip the grading benchmark)")
     parser.add_argument("--json", type=Path, default=ROOT / "bench-results" / "bench.json")
     args = parser.parse_args(argv)
 
@@ -182,8 +244,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  scratch {clip['scratch_s'] * 1e6:.0f} us, torch {clip['torch_s'] * 1e6:.0f} us, "
           f"ratio {clip['ratio']:.2f}x (target < {CLIP_TARGET}x): {'yes' if good else 'NO'}")
 
+    grading = bench_autograde(args.class_size) if args.class_size > 0 else []
+    if grading:
+        print(f"\nautograding (scripts/course.py autograde, {args.class_size} correct submissions per assignment):")
+        print(f"  {'assignment':<14} {'s per submission':>16}  {'class of 100':>12}")
+        for g in grading:
+            print(f"  {g['assignment']:<14} {g['per_submission_s']:>16.1f}  {g['per_submission_s'] * 100 / 60:>9.1f} min")
+        per = sum(g["per_submission_s"] for g in grading)
+        print(f"  a student's whole term ({len(grading)} assignments): {per:.0f} s of grading")
+
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"notebooks": rows, "monitor": mon, "clip_04": clip}, indent=2))
+    args.json.write_text(json.dumps({"notebooks": rows, "monitor": mon, "clip_04": clip, "autograde": grading},
+                                    indent=2))
     print(f"\nresults written to {args.json}")
     return 0 if ok else 1
 
