@@ -45,3 +45,39 @@ c.ClearSolutions.code_stub = {
     "python": "# YOUR CODE HERE\nraise NotImplementedError()",
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+
+def _load_grading_module():
+    """course_utils/grading.py, loaded by path: importing the course_utils package would import
+    torch into every nbgrader command (find_spec locates the package without running it)."""
+    import importlib.util
+    import sys
+    name = "course_utils_grading"
+    if name not in sys.modules:
+        package = importlib.util.find_spec("course_utils")
+        path = os.path.join(list(package.submodule_search_locations)[0], "grading.py")
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+# Tampering defences (course_utils/grading.py; measured by tests/test_tampering.py): the
+# preprocessor that runs the notebook drops the tags that make nbclient skip a cell
+# (skip-execution) and guards IPython's error reporting against the submission's own code.
+# The other preprocessors are nbgrader 0.9.6's defaults, in the same order.
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades,
+)
+
+c.Autograde.autograde_preprocessors = [
+    _load_grading_module().GuardedExecute,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]

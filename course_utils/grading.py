@@ -1,0 +1,225 @@
+"""Grader-side defences against notebook-level tampering (nbgrader preprocessors).
+
+``nbgrader_config.py`` loads this file by path (without importing the ``course_utils`` package,
+which would import torch into every nbgrader command) and puts :class:`GuardedExecute` in place
+of nbgrader's ``Execute`` preprocessor.  It changes nothing for an honest submission; for a
+tampered one it closes these holes (each measured in ``tests/test_tampering.py``):
+
+* **Execution-control tags.**  nbclient skips a cell tagged ``skip-execution`` (its
+  ``skip_cells_with_tag``), and nbgrader gives a test cell that ran without an error output its
+  full points, so a student who tagged a test cell got its points without running it.  The tags
+  nbclient reads (``skip-execution``, ``raises-exception`` and the configured skip tag) are
+  removed from every cell before the notebook runs.
+* **Traceback suppression inside the kernel.**  Student code runs in the kernel that runs the
+  tests, so it could swallow a failing test's error before nbgrader sees it: replace
+  ``get_ipython().showtraceback``, install a custom exception handler (``set_custom_exc``),
+  an AST or input transformer that wraps every cell in ``try/except``, an event hook
+  (``pre_run_cell``, ``post_execute``, ...) that patches these, or patch the kernel's
+  ``do_execute`` so that its reply says ``ok``.  Before every code cell a silent guard puts IPython's and
+  ipykernel's hooks back to what they were when the kernel started, and after every test cell it
+  checks them again: a test cell during which any of them was altered gets an error output (so
+  scores 0) naming what was altered.  (nbgrader itself already adds an error output when the
+  kernel's reply says ``error`` but no error was shown.)
+
+What is *not* caught: code that targets this guard itself (it lives in the kernel, which the
+student's code controls) or re-patches from a background thread between the guard and the test
+and undoes its patch before the check.  Such code is deliberate and obvious on review.
+"""
+from __future__ import annotations
+
+import ast
+
+from nbclient.util import run_sync
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import Execute
+
+#: Cell tags that make nbclient skip a cell or tolerate its error.
+EXECUTION_CONTROL_TAGS = frozenset({"skip-execution", "raises-exception"})
+
+#: Name under which the guard module lives in the kernel's ``sys.modules``.
+GUARD_MODULE = "_course_grading_guard"
+
+#: Kernel-side code of the guard.  The first run takes a snapshot of the hooks; ``restore()`` puts
+#: them back and returns the names of those it had to put back (empty for an honest notebook).
+GUARD_SOURCE = r'''
+def _course_grading_guard_install():
+    import sys, types
+    if "%(module)s" in sys.modules:
+        return
+    ip = get_ipython()
+    kernel = getattr(ip, "kernel", None)
+    shell_names = ("showtraceback", "_showtraceback", "showsyntaxerror", "showindentationerror",
+                   "run_cell", "run_cell_async", "_run_cell", "run_ast_nodes", "run_code",
+                   "transform_cell", "transform_ast", "should_run_async", "CustomTB",
+                   "custom_exceptions", "_get_exc_info", "InteractiveTB", "SyntaxTB")
+    kernel_names = ("do_execute", "execute_request", "send_response")
+    missing = object()
+
+    def snap(obj, names):
+        per_class = [(k, {n: k.__dict__.get(n, missing) for n in names}) for k in type(obj).__mro__]
+        inst = {n: vars(obj).get(n, missing) for n in names} if hasattr(obj, "__dict__") else {}
+        return obj, per_class, inst
+
+    snaps = [snap(ip, shell_names)] + ([snap(kernel, kernel_names)] if kernel is not None else [])
+    lists = {
+        "ast_transformers": (ip, "ast_transformers", list(ip.ast_transformers)),
+        "input_transformers_post": (ip, "input_transformers_post", list(ip.input_transformers_post)),
+        "input_transformers_cleanup": (ip.input_transformer_manager, "cleanup_transforms",
+                                       list(ip.input_transformer_manager.cleanup_transforms)),
+        "line_transforms": (ip.input_transformer_manager, "line_transforms",
+                            list(ip.input_transformer_manager.line_transforms)),
+        "token_transformers": (ip.input_transformer_manager, "token_transformers",
+                               list(ip.input_transformer_manager.token_transformers)),
+    }
+    events = {}
+
+    def accept_events():
+        # After a locked cell (instructor code, source restored by nbgrader) its event hooks,
+        # e.g. matplotlib's figure flushing, become part of the trusted state.
+        events.update({name: list(ip.events.callbacks.get(name, []))
+                       for name in ("pre_execute", "pre_run_cell", "post_execute", "post_run_cell")})
+        return []
+
+    accept_events()
+
+    def restore():
+        changed = []
+        for obj, per_class, inst in snaps:
+            for klass, saved in per_class:
+                for name, value in saved.items():
+                    current = klass.__dict__.get(name, missing)
+                    if current is value:
+                        continue
+                    changed.append(klass.__name__ + "." + name)
+                    if value is missing:
+                        delattr(klass, name)
+                    else:
+                        setattr(klass, name, value)
+            d = vars(obj)
+            for name, value in inst.items():
+                current = d.get(name, missing)
+                if current is value:
+                    continue
+                changed.append(name)
+                if value is missing:
+                    del d[name]
+                else:
+                    d[name] = value
+        for label, (owner, attr, saved) in lists.items():
+            current = getattr(owner, attr)
+            if type(current) is not list or current != saved:
+                changed.append(label)
+                setattr(owner, attr, list(saved))
+        for name, saved in events.items():
+            if ip.events.callbacks.get(name) != saved:
+                changed.append("events." + name)
+                ip.events.callbacks[name] = list(saved)
+        return changed
+
+    module = types.ModuleType("%(module)s")
+    module.restore = restore
+    module.accept_events = accept_events
+    sys.modules["%(module)s"] = module
+
+_course_grading_guard_install()
+del _course_grading_guard_install
+''' % {"module": GUARD_MODULE}
+
+#: Evaluated (as a user expression) before and after cells: the hooks that had to be restored.
+GUARD_EXPRESSION = f"__import__('sys').modules[{GUARD_MODULE!r}].restore()"
+#: Evaluated after a locked cell that is not a test: its event hooks are trusted from then on.
+ACCEPT_EXPRESSION = f"__import__('sys').modules[{GUARD_MODULE!r}].accept_events()"
+
+
+def strip_execution_control_tags(nb: NotebookNode, extra_tags=()) -> list[tuple[int, str]]:
+    """Remove the tags that change how nbclient runs a cell from every cell of ``nb``.
+
+    Returns ``(cell index, tag)`` for each tag removed."""
+    tags_to_strip = EXECUTION_CONTROL_TAGS | {t for t in extra_tags if t}
+    removed = []
+    for index, cell in enumerate(nb.cells):
+        tags = cell.get("metadata", {}).get("tags")
+        if not isinstance(tags, list):
+            continue
+        kept = [t for t in tags if t not in tags_to_strip]
+        removed += [(index, t) for t in tags if t in tags_to_strip]
+        if len(kept) != len(tags):
+            cell.metadata["tags"] = kept
+    return removed
+
+
+def is_grade_cell(cell) -> bool:
+    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("grade"))
+
+
+def is_locked(cell) -> bool:
+    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("locked"))
+
+
+def tamper_error_output(what: list[str]) -> NotebookNode:
+    """The error output that makes nbgrader give a test cell 0 points."""
+    names = ", ".join(sorted(set(what)))
+    message = ("this test cell ran while the submission had altered the kernel's error "
+               f"reporting ({names}); its result cannot be trusted, so it scores 0")
+    return NotebookNode(output_type="error", ename="GradingTamperError", evalue=message,
+                        traceback=[f"GradingTamperError: {message}"])
+
+
+def parse_guard_reply(reply) -> list[str] | None:
+    """The list of restored hooks from the kernel's reply to a guard request (None: no answer)."""
+    if not reply:
+        return None
+    content = reply.get("content", {})
+    result = content.get("user_expressions", {}).get("guard")
+    if content.get("status") != "ok" or not result or result.get("status") != "ok":
+        return None
+    text = result.get("data", {}).get("text/plain", "")
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return None
+    return [str(v) for v in value] if isinstance(value, list) else None
+
+
+class GuardedExecute(Execute):
+    """nbgrader's ``Execute`` with the defences described in this module's docstring."""
+
+    async def _run_guard(self, code: str, expression: str = GUARD_EXPRESSION) -> list[str] | None:
+        msg_id = self.kc.execute(code, silent=True, store_history=False,
+                                 user_expressions={"guard": expression})
+        reply = await self.async_wait_for_reply(msg_id)
+        return parse_guard_reply(reply)
+
+    def preprocess(self, nb, resources=None, km=None):
+        removed = strip_execution_control_tags(nb, [self.skip_cells_with_tag])
+        for index, tag in removed:
+            self.log.warning("Removed the execution-control tag %r from cell %d", tag, index)
+        self._guard_installed = False
+        return super().preprocess(nb, resources, km=km)
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        runs = cell.cell_type == "code" and bool(cell.source.strip())
+        if runs:
+            # The snapshot is taken once, before the notebook's first code cell runs: a guard
+            # that a submission removed later is not reinstalled over its altered hooks.
+            code = "" if getattr(self, "_guard_installed", False) else GUARD_SOURCE
+            self._guard_installed = True
+            restored = await self._run_guard(code)
+            if restored:
+                self.log.warning("Cell %d: restored kernel hooks altered by the submission: %s",
+                                 cell_index, ", ".join(restored))
+        cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        if runs and is_grade_cell(cell):
+            restored = await self._run_guard("")
+            if restored is None:
+                restored = ["the grading guard itself (it gave no answer)"]
+            if restored:
+                self.log.warning("Test cell %d ran with altered kernel hooks: %s",
+                                 cell_index, ", ".join(restored))
+                cell.outputs.append(tamper_error_output(restored))
+        elif runs and is_locked(cell):
+            await self._run_guard("", ACCEPT_EXPRESSION)
+        return cell
+
+    # nbclient binds the synchronous wrapper to its own coroutine: rebind it to the one above.
+    execute_cell = run_sync(async_execute_cell)

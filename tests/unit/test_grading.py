@@ -1,0 +1,79 @@
+"""Tests for course_utils.grading: the tampering defences nbgrader_config.py puts into autograde."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from nbgrader.utils import determine_grade
+
+from course_utils.grading import (
+    GuardedExecute, parse_guard_reply, strip_execution_control_tags, tamper_error_output,
+)
+
+
+def _grade_cell(source, **extra):
+    return nbformat.v4.new_code_cell(source, metadata={"nbgrader": {
+        "grade": True, "grade_id": "test_x", "locked": True, "points": 2, "schema_version": 3,
+        "solution": False, "task": False}, **extra})
+
+
+def test_execution_control_tags_are_stripped_and_other_tags_kept():
+    nb = nbformat.v4.new_notebook(cells=[
+        _grade_cell("1", tags=["skip-execution", "keep-me", "raises-exception"]),
+        nbformat.v4.new_markdown_cell("x", metadata={"tags": ["my-skip"]}),
+        nbformat.v4.new_code_cell("2"),
+    ])
+    removed = strip_execution_control_tags(nb, ["my-skip"])
+    assert removed == [(0, "skip-execution"), (0, "raises-exception"), (1, "my-skip")]
+    assert nb.cells[0].metadata.tags == ["keep-me"]
+    assert nb.cells[1].metadata.tags == []
+    assert "tags" not in nb.cells[2].metadata
+
+
+def test_the_tamper_error_output_costs_the_cell_its_points():
+    cell = _grade_cell("pass")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="ok\n")]
+    assert determine_grade(cell) == (2, 2)
+    cell.outputs.append(tamper_error_output(["showtraceback", "showtraceback"]))
+    assert determine_grade(cell) == (0, 2)
+    assert "showtraceback" in cell.outputs[-1].evalue
+
+
+@pytest.mark.parametrize("reply, expected", [
+    ({"content": {"status": "ok", "user_expressions": {"guard": {
+        "status": "ok", "data": {"text/plain": "[]"}}}}}, []),
+    ({"content": {"status": "ok", "user_expressions": {"guard": {
+        "status": "ok", "data": {"text/plain": "['custom_exceptions', 'CustomTB']"}}}}},
+     ["custom_exceptions", "CustomTB"]),
+    ({"content": {"status": "ok", "user_expressions": {"guard": {
+        "status": "error", "ename": "KeyError"}}}}, None),
+    ({"content": {"status": "ok", "user_expressions": {"guard": {
+        "status": "ok", "data": {"text/plain": "<object at 0x1>"}}}}}, None),
+    ({"content": {"status": "error"}}, None),
+    (None, None),
+])
+def test_guard_replies_are_parsed(reply, expected):
+    assert parse_guard_reply(reply) == expected
+
+
+@pytest.mark.slow
+def test_a_tagged_test_runs_and_a_suppressed_error_still_counts():
+    """One kernel: a skip-execution tag is ignored, a hidden traceback still fails the test,
+    and an honest notebook gets no tamper output."""
+    failing = "raise AssertionError('wrong answer')"
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1"),
+        _grade_cell("assert x == 1"),                          # honest, passes
+        _grade_cell(failing, tags=["skip-execution"]),         # would have been skipped
+        nbformat.v4.new_code_cell("get_ipython().showtraceback = lambda *a, **k: None"),
+        _grade_cell(failing),                                  # traceback would be hidden
+        nbformat.v4.new_code_cell(
+            "get_ipython().events.register('pre_run_cell', lambda *a: get_ipython()"
+            ".set_custom_exc((BaseException,), lambda *a, **k: None))"),
+        _grade_cell(failing),                                  # hook re-installs the handler
+        _grade_cell("assert x == 1"),                          # honest again after the guard
+    ])
+    GuardedExecute(kernel_name="python3", timeout=60).preprocess(nb, {})
+    grades = [determine_grade(c)[0] for c in nb.cells if c.metadata.get("nbgrader")]
+    assert grades == [2, 0, 0, 0, 2]
+    assert not any(o.get("ename") == "GradingTamperError" for o in nb.cells[1].outputs)
