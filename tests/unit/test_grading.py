@@ -58,22 +58,31 @@ def test_guard_replies_are_parsed(reply, expected):
 
 @pytest.mark.slow
 def test_a_tagged_test_runs_and_a_suppressed_error_still_counts():
-    """One kernel: a skip-execution tag is ignored, a hidden traceback still fails the test,
-    and an honest notebook gets no tamper output."""
+    """One kernel: a skip-execution tag is ignored, hidden errors still fail their tests, a test
+    that ran with altered hooks scores 0, and honest cells (also a locked cell that registers an
+    event hook, as matplotlib does) get no tamper output."""
     failing = "raise AssertionError('wrong answer')"
+    locked = nbformat.v4.new_code_cell(
+        "get_ipython().events.register('post_execute', lambda: None)",
+        metadata={"nbgrader": {"grade": False, "grade_id": "setup", "locked": True,
+                               "schema_version": 3, "solution": False, "task": False}})
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("x = 1"),
+        locked,
         _grade_cell("assert x == 1"),                          # honest, passes
         _grade_cell(failing, tags=["skip-execution"]),         # would have been skipped
         nbformat.v4.new_code_cell("get_ipython().showtraceback = lambda *a, **k: None"),
         _grade_cell(failing),                                  # traceback would be hidden
         nbformat.v4.new_code_cell(
             "get_ipython().events.register('pre_run_cell', lambda *a: get_ipython()"
-            ".set_custom_exc((BaseException,), lambda *a, **k: None))"),
-        _grade_cell(failing),                                  # hook re-installs the handler
-        _grade_cell("assert x == 1"),                          # honest again after the guard
+            ".ast_transformers.append(__import__('ast').NodeTransformer()))"),
+        _grade_cell("assert x == 1"),                          # the hook is gone: honest again
+        # hooks altered while a test runs (as a thread could): the test cannot be trusted
+        _grade_cell("get_ipython().input_transformers_post.append(lambda lines: lines)"),
+        _grade_cell("assert x == 1"),                          # restored before it ran
     ])
     GuardedExecute(kernel_name="python3", timeout=60).preprocess(nb, {})
-    grades = [determine_grade(c)[0] for c in nb.cells if c.metadata.get("nbgrader")]
-    assert grades == [2, 0, 0, 0, 2]
-    assert not any(o.get("ename") == "GradingTamperError" for o in nb.cells[1].outputs)
+    graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert [determine_grade(c)[0] for c in graded] == [2, 0, 0, 2, 0, 2]
+    tamper_outputs = [any(o.get("ename") == "GradingTamperError" for o in c.outputs) for c in graded]
+    assert tamper_outputs == [False, False, False, False, True, False]
