@@ -56,19 +56,25 @@ def as_float(value: Any, what: str = "your function's result") -> float:
     """Convert a number or a one-element tensor to ``float``, or fail with a clear message.
 
     Converting (rather than comparing with ``==``) means an object that claims to equal
-    everything cannot pass a check.
+    everything cannot pass a check; a tensor subclass (which could override any method) is refused,
+    and a float or int subclass is read through ``float``'s and ``int``'s own conversion.
     """
     if value is None:
         raise AssertionError(f"{what} is None: did you forget to `return` the value?")
     if isinstance(value, bool):
         raise AssertionError(f"{what} is a bool ({value}); expected a number")
     if isinstance(value, Tensor):
+        if type(value) not in (Tensor, torch.nn.Parameter):  # a subclass can override any method
+            raise AssertionError(f"{what} is a {type(value).__name__}, a subclass of torch.Tensor; "
+                                 "return a plain tensor or a float")
         if value.numel() != 1:
             raise AssertionError(f"{what} is a tensor of shape {tuple(value.shape)}; "
                                  "expected a single number (a 0-dim tensor or a float)")
         return float(value.detach().reshape(()).item())
-    if isinstance(value, (int, float)):
-        return float(value)
+    if isinstance(value, float):
+        return float.__float__(value)  # the stored value, whatever a subclass's __float__ says
+    if isinstance(value, int):
+        return int.__float__(value)
     if isinstance(value, (list, tuple)):
         raise AssertionError(f"{what} is a {type(value).__name__} of {len(value)} items; "
                              "expected a single number (a 0-dim tensor or a float)")
