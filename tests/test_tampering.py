@@ -43,21 +43,22 @@ from test_autograde import CELL_TIMEOUT, SUBMISSIONS, build_submission, expected
 EXPECTED = ROOT / "tests" / "tampering_expected.csv"
 ASSIGNMENTS = ["01_gradients", "02_exploding", "03_rnn", "04_clip_norm", "05_clip_value",
                "06_threshold", "07_pitfalls", "08_capstone", "quiz_1", "quiz_2", "quiz_3"]
-#: Samples that never finish or never define the answer make poor bases for kernel tampers.
-NOT_A_BASE = {"correct", "untouched", "raises", "infinite_loop"}
+#: The sample (tests/submissions/<assignment>/<name>.py) each kernel-tamper submission is built on:
+#: an honest answer that passes some test cells and fails several others.
+KERNEL_BASES = {
+    "01_gradients": "partial_ignores_norm_type", "02_exploding": "layers_sum_abs",
+    "03_rnn": "clip_before_backward", "04_clip_norm": "per_tensor_norm",
+    "05_clip_value": "angle_per_tensor", "06_threshold": "keeps_nonfinite",
+    "07_pitfalls": "unscale_after_clip", "08_capstone": "clip_after_step",
+    "quiz_1": "five_right", "quiz_2": "five_right", "quiz_3": "five_right",
+}
 
 
 def kernel_base(assignment: str) -> tuple[str, dict[str, float]]:
-    """The sample with the most failing test cells among those that pass at least one."""
-    rows = expected_scores(assignment)
-    candidates = []
-    for student, row in rows.items():
-        cells = {k: v for k, v in row.items() if k != "total"}
-        failing = sum(1 for v in cells.values() if v == 0)
-        if student not in NOT_A_BASE and 0 < failing < len(cells) and row["total"] > 0:
-            candidates.append((-failing, student, cells))
-    _, student, cells = min(candidates)
-    return student, cells
+    """The base sample's name and its honest per-cell scores (its row of expected_scores.csv)."""
+    student = KERNEL_BASES[assignment]
+    row = expected_scores(assignment)[student]
+    return student, {k: v for k, v in row.items() if k != "total"}
 
 
 def build_corpus(assignment: str, course: Path) -> dict[str, dict]:
