@@ -36,99 +36,105 @@ from nbgrader.preprocessors import Execute
 #: Cell tags that make nbclient skip a cell or tolerate its error.
 EXECUTION_CONTROL_TAGS = frozenset({"skip-execution", "raises-exception"})
 
-#: Name under which the guard module lives in the kernel's ``sys.modules``.
-GUARD_MODULE = "_course_grading_guard"
+#: Name of the guard object the kernel keeps in its ``builtins`` module (so that a submission that
+#: shadows ``type``, ``list`` or ``__import__`` in its own namespace does not break the guard).
+GUARD_NAME = "_course_grading_guard"
 
-#: Kernel-side code of the guard.  The first run takes a snapshot of the hooks; ``restore()`` puts
+#: The guard's code.  It runs once, before the notebook's first code cell, in a namespace of its
+#: own whose builtins are the real ones: it takes a snapshot of the hooks, and ``restore()`` puts
 #: them back and returns the names of those it had to put back (empty for an honest notebook).
-GUARD_SOURCE = r'''
-def _course_grading_guard_install():
-    import sys, types
-    if "%(module)s" in sys.modules:
-        return
-    ip = get_ipython()
-    kernel = getattr(ip, "kernel", None)
-    shell_names = ("showtraceback", "_showtraceback", "showsyntaxerror", "showindentationerror",
-                   "run_cell", "run_cell_async", "_run_cell", "run_ast_nodes", "run_code",
-                   "transform_cell", "transform_ast", "should_run_async", "CustomTB",
-                   "custom_exceptions", "_get_exc_info", "InteractiveTB", "SyntaxTB")
-    kernel_names = ("do_execute", "execute_request", "send_response")
-    missing = object()
+_GUARD_BODY = r'''
+import builtins, sys, types
 
-    def snap(obj, names):
-        per_class = [(k, {n: k.__dict__.get(n, missing) for n in names}) for k in type(obj).__mro__]
-        inst = {n: vars(obj).get(n, missing) for n in names} if hasattr(obj, "__dict__") else {}
-        return obj, per_class, inst
+ip = get_ipython()
+kernel = getattr(ip, "kernel", None)
+shell_names = ("showtraceback", "_showtraceback", "showsyntaxerror", "showindentationerror",
+               "run_cell", "run_cell_async", "_run_cell", "run_ast_nodes", "run_code",
+               "transform_cell", "transform_ast", "should_run_async", "CustomTB",
+               "custom_exceptions", "_get_exc_info", "InteractiveTB", "SyntaxTB")
+kernel_names = ("do_execute", "execute_request", "send_response")
+missing = object()
 
-    snaps = [snap(ip, shell_names)] + ([snap(kernel, kernel_names)] if kernel is not None else [])
-    lists = {
-        "ast_transformers": (ip, "ast_transformers", list(ip.ast_transformers)),
-        "input_transformers_post": (ip, "input_transformers_post", list(ip.input_transformers_post)),
-        "input_transformers_cleanup": (ip.input_transformer_manager, "cleanup_transforms",
-                                       list(ip.input_transformer_manager.cleanup_transforms)),
-        "line_transforms": (ip.input_transformer_manager, "line_transforms",
-                            list(ip.input_transformer_manager.line_transforms)),
-        "token_transformers": (ip.input_transformer_manager, "token_transformers",
-                               list(ip.input_transformer_manager.token_transformers)),
-    }
-    events = {}
 
-    def accept_events():
-        # After a locked cell (instructor code, source restored by nbgrader) its event hooks,
-        # e.g. matplotlib's figure flushing, become part of the trusted state.
-        events.update({name: list(ip.events.callbacks.get(name, []))
-                       for name in ("pre_execute", "pre_run_cell", "post_execute", "post_run_cell")})
-        return []
+def snap(obj, names):
+    per_class = [(k, {n: k.__dict__.get(n, missing) for n in names}) for k in type(obj).__mro__]
+    inst = {n: vars(obj).get(n, missing) for n in names} if hasattr(obj, "__dict__") else {}
+    return obj, per_class, inst
 
-    accept_events()
 
-    def restore():
-        changed = []
-        for obj, per_class, inst in snaps:
-            for klass, saved in per_class:
-                for name, value in saved.items():
-                    current = klass.__dict__.get(name, missing)
-                    if current is value:
-                        continue
-                    changed.append(klass.__name__ + "." + name)
-                    if value is missing:
-                        delattr(klass, name)
-                    else:
-                        setattr(klass, name, value)
-            d = vars(obj)
-            for name, value in inst.items():
-                current = d.get(name, missing)
-                if current is value:
+def same(current, saved):
+    return (type(current) is list and len(current) == len(saved)
+            and all(a is b for a, b in zip(current, saved)))
+
+
+snaps = [snap(ip, shell_names)] + ([snap(kernel, kernel_names)] if kernel is not None else [])
+manager = ip.input_transformer_manager
+lists = {
+    "ast_transformers": (ip, "ast_transformers"),
+    "input_transformers_post": (ip, "input_transformers_post"),
+    "input_transformers_cleanup": (manager, "cleanup_transforms"),
+    "line_transforms": (manager, "line_transforms"),
+    "token_transformers": (manager, "token_transformers"),
+}
+lists = {label: (owner, attr, list(getattr(owner, attr))) for label, (owner, attr) in lists.items()}
+events = {}
+
+
+def accept_events():
+    # After a locked cell (instructor code, source restored by nbgrader) its event hooks, e.g.
+    # matplotlib's figure flushing, become part of the trusted state.
+    for name in ("pre_execute", "pre_run_cell", "post_execute", "post_run_cell"):
+        events[name] = list(ip.events.callbacks.get(name, []))
+    return []
+
+
+def restore():
+    changed = []
+    for obj, per_class, inst in snaps:
+        for klass, saved in per_class:
+            for name, value in saved.items():
+                if klass.__dict__.get(name, missing) is value:
                     continue
-                changed.append(name)
+                changed.append(klass.__name__ + "." + name)
                 if value is missing:
-                    del d[name]
+                    delattr(klass, name)
                 else:
-                    d[name] = value
-        for label, (owner, attr, saved) in lists.items():
-            current = getattr(owner, attr)
-            if type(current) is not list or current != saved:
-                changed.append(label)
-                setattr(owner, attr, list(saved))
-        for name, saved in events.items():
-            if ip.events.callbacks.get(name) != saved:
-                changed.append("events." + name)
-                ip.events.callbacks[name] = list(saved)
-        return changed
+                    setattr(klass, name, value)
+        d = vars(obj)
+        for name, value in inst.items():
+            if d.get(name, missing) is value:
+                continue
+            changed.append(name)
+            if value is missing:
+                del d[name]
+            else:
+                d[name] = value
+    for label, (owner, attr, saved) in lists.items():
+        if not same(getattr(owner, attr), saved):
+            changed.append(label)
+            setattr(owner, attr, list(saved))
+    for name, saved in events.items():
+        if not same(ip.events.callbacks.get(name), saved):
+            changed.append("events." + name)
+            ip.events.callbacks[name] = list(saved)
+    return changed
 
-    module = types.ModuleType("%(module)s")
-    module.restore = restore
-    module.accept_events = accept_events
-    sys.modules["%(module)s"] = module
 
-_course_grading_guard_install()
-del _course_grading_guard_install
-''' % {"module": GUARD_MODULE}
+accept_events()
+guard = types.SimpleNamespace(restore=restore, accept_events=accept_events)
+if not hasattr(builtins, GUARD_NAME):
+    setattr(builtins, GUARD_NAME, guard)
+'''
+
+#: Sent (silently) before the notebook's first code cell, when its namespace is still pristine.
+GUARD_SOURCE = (
+    "(lambda b: b.exec({body!r}, {{'__builtins__': b, 'get_ipython': get_ipython, "
+    "'GUARD_NAME': {name!r}}}))(__import__('builtins'))\n".format(body=_GUARD_BODY, name=GUARD_NAME))
 
 #: Evaluated (as a user expression) before and after cells: the hooks that had to be restored.
-GUARD_EXPRESSION = f"__import__('sys').modules[{GUARD_MODULE!r}].restore()"
+GUARD_EXPRESSION = f"{GUARD_NAME}.restore()"
 #: Evaluated after a locked cell that is not a test: its event hooks are trusted from then on.
-ACCEPT_EXPRESSION = f"__import__('sys').modules[{GUARD_MODULE!r}].accept_events()"
+ACCEPT_EXPRESSION = f"{GUARD_NAME}.accept_events()"
 
 
 def strip_execution_control_tags(nb: NotebookNode, extra_tags=()) -> list[tuple[int, str]]:

@@ -80,9 +80,13 @@ def test_a_tagged_test_runs_and_a_suppressed_error_still_counts():
         # hooks altered while a test runs (as a thread could): the test cannot be trusted
         _grade_cell("get_ipython().input_transformers_post.append(lambda lines: lines)"),
         _grade_cell("assert x == 1"),                          # restored before it ran
+        # shadowing builtins in the notebook's namespace is no tampering with the guard
+        nbformat.v4.new_code_cell("type = list = vars = str = len = lambda *a: 0\n"
+                                  "__import__ = getattr = setattr = print = None"),
+        _grade_cell("assert x == 1"),
     ])
     GuardedExecute(kernel_name="python3", timeout=60).preprocess(nb, {})
     graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
-    assert [determine_grade(c)[0] for c in graded] == [2, 0, 0, 2, 0, 2]
+    assert [determine_grade(c)[0] for c in graded] == [2, 0, 0, 2, 0, 2, 2]
     tamper_outputs = [any(o.get("ename") == "GradingTamperError" for o in c.outputs) for c in graded]
-    assert tamper_outputs == [False, False, False, False, True, False]
+    assert tamper_outputs == [False, False, False, False, True, False, False]
