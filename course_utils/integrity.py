@@ -170,6 +170,8 @@ _SNAPSHOT = _snapshot()
 _BUILTINS = {name: getattr(builtins, name) for name in BUILTIN_NAMES}
 _HELPERS = {name: getattr(course_utils.checks, name) for name in HELPER_NAMES}
 _REGISTERED: dict[int, tuple[dict, dict[str, Any]]] = {}
+#: Files (notebook cells) that called check_untampered: the test cells, whose functions are trusted.
+_TEST_FILES: set[str] = set()
 
 
 def tampered(namespace: dict | None = None, helpers: Iterable[str] = (), _caller_file: str = "") -> list[str]:
@@ -200,15 +202,17 @@ def tampered(namespace: dict | None = None, helpers: Iterable[str] = (), _caller
         found += [f"the notebook's `{n}` is not course_utils.checks.{n}" for n, f in _HELPERS.items()
                   if n in namespace and namespace[n] is not f]
         _, known = _REGISTERED.setdefault(id(namespace), (namespace, {}))
+        if _caller_file:
+            _TEST_FILES.add(_caller_file)
         for name in helpers:
             obj = namespace.get(name)
-            if name not in known:
-                code = getattr(obj, "__code__", None)
-                if code is None or code.co_filename != _caller_file:
-                    found.append(f"the test helper `{name}` is not the one the test cell defined")
-                    continue
-                known[name] = (obj, code)
-            elif obj is not known[name][0] or getattr(obj, "__code__", None) is not known[name][1]:
+            code = getattr(obj, "__code__", None)
+            from_test_cell = type(obj) is types.FunctionType and code.co_filename in _TEST_FILES
+            if from_test_cell and (code.co_filename == _caller_file or name not in known):
+                known[name] = (obj, code)  # defined by the calling test cell, or first seen: record it
+            elif name not in known:
+                found.append(f"the test helper `{name}` is not the one a test cell defined")
+            elif obj is not known[name][0] or code is not known[name][1]:
                 found.append(f"the test helper `{name}` was replaced")
     return found
 
@@ -228,8 +232,10 @@ def check_untampered(namespace: dict | None = None, helpers: Iterable[str] = ())
 
     ``namespace`` (the notebook's ``globals()``) is also checked for rebound builtins, modules and
     course_utils.checks helpers.  ``helpers``: names of the notebook functions the calling cell
-    uses: one not recorded yet must have been defined by the calling cell, and is recorded; one
-    recorded (by an earlier call or :func:`keep_helpers`) must still be the same function.
+    uses.  Each must be a function defined by a test cell (a cell that called this check, the
+    calling one included: ipykernel compiles each cell under its own file name); the first one seen
+    is recorded, and later calls require that same function unless the calling cell redefines it.
+    Functions of other cells can be recorded beforehand with :func:`keep_helpers`.
     """
     caller = sys._getframe(1).f_code.co_filename
     found = tampered(namespace, helpers, _caller_file=caller)

@@ -130,19 +130,28 @@ def test_a_replaced_module_in_sys_modules_is_found(monkeypatch):
     assert "sys.modules['math'] was replaced" in tampered()
 
 
-def test_helpers_must_come_from_the_calling_cell_and_stay_the_same():
+def test_helpers_must_come_from_a_test_cell():
     def compare(x):
         return x
 
-    ns = {"compare": compare}
-    check_untampered(ns, helpers=("compare",))          # defined here: recorded
-    check_untampered(ns, helpers=("compare",))          # still the same
-    ns["compare"] = lambda x: True
+    ns = {"compare": eval("lambda x: True")}            # made by student code, never by a test cell
+    with pytest.raises(AssertionError, match="`compare` is not the one a test cell defined"):
+        check_untampered(ns, helpers=("compare",))
+    ns["compare"] = compare
+    check_untampered(ns, helpers=("compare",))          # defined by the calling "cell" (this file)
+    ns["compare"] = eval("lambda x: True")             # then replaced by student code
     with pytest.raises(AssertionError, match="`compare` was replaced"):
         check_untampered(ns, helpers=("compare",))
-    foreign = {"compare": integrity.tampered}           # not defined by this (calling) file
-    with pytest.raises(AssertionError, match="not the one the test cell defined"):
-        check_untampered(foreign, helpers=("compare",))
+
+    ns = {}
+    cell = "<test cell 7>"                              # a helper defined by an earlier test cell ...
+    exec(compile("def check(): import course_utils.integrity as i; i.check_untampered({})", cell, "exec"), ns)
+    ns["check"]()                                       # ... that called the check (as test cells do)
+    exec(compile("def compare(x):\n    return x", cell, "exec"), ns)
+    check_untampered(ns, helpers=("compare",))          # is trusted by later cells, and recorded
+    exec(compile("def compare(x):\n    return -x", "<test cell 8>", "exec"), ns)
+    with pytest.raises(AssertionError, match="`compare` was replaced"):  # so another cell's is not
+        check_untampered(ns, helpers=("compare",))
 
 
 def test_keep_helpers_records_once():
@@ -151,7 +160,7 @@ def test_keep_helpers_records_once():
 
     ns = {"flat_params": flat_params}
     keep_helpers(ns, "flat_params")
-    ns["flat_params"] = lambda model: 0
+    ns["flat_params"] = eval("lambda model: 0")
     keep_helpers(ns, "flat_params")                     # a second record does not replace the first
     with pytest.raises(AssertionError, match="`flat_params` was replaced"):
         check_untampered(ns, helpers=("flat_params",))
