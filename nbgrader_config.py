@@ -31,6 +31,8 @@ c.CourseDirectory.ignore = [
 # A cell may run for at most this many seconds when grading; an infinite loop in a student's
 # submission is interrupted after it and the remaining cells still run.
 c.Execute.timeout = 60
+#: Heap limit of a grading kernel, in GiB (see Execute.extra_arguments below).
+GRADING_MEMORY_GB = 4
 # Clear the kernel's history file so that grading writes nothing under $HOME.
 # A test cell that writes to stderr scores 0 in nbgrader (utils.determine_grade), and Python prints
 # warnings to stderr: a correct answer whose library call warns (e.g. torch's UserWarning for
@@ -39,6 +41,11 @@ c.Execute.timeout = 60
 c.Execute.extra_arguments = [
     "--HistoryManager.hist_file=:memory:",
     "--IPKernelApp.exec_lines=import warnings; warnings.simplefilter('ignore')",
+    # A submission that fills the memory gets MemoryError (or torch's "can't allocate memory")
+    # in its own cells instead of taking the machine down: the grading kernel may use at most
+    # GRADING_MEMORY_GB of heap (the heaviest lesson peaks near 0.45 GB). Linux and macOS only.
+    f"--IPKernelApp.exec_lines=import resource; resource.setrlimit(resource.RLIMIT_DATA, "
+    f"({GRADING_MEMORY_GB} << 30, {GRADING_MEMORY_GB} << 30))",
 ]
 
 c.ClearSolutions.code_stub = {
@@ -80,4 +87,15 @@ c.Autograde.autograde_preprocessors = [
     SaveAutoGrades,
     AssignLatePenalties,
     CheckCellMetadata,
+]
+
+# Feedback (the autograded notebook as HTML) shows each failing test's message, but neither the
+# hidden tests' source nor a traceback quoting it: HideHiddenTests in course_utils/grading.py.
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [
+    GetGrades,
+    _load_grading_module().HideHiddenTests,
+    CSSHTMLHeaderPreprocessor,
 ]

@@ -30,6 +30,7 @@ from __future__ import annotations
 import ast
 
 from nbclient.util import run_sync
+from nbconvert.preprocessors import Preprocessor
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 
@@ -229,3 +230,48 @@ class GuardedExecute(Execute):
 
     # nbclient binds the synchronous wrapper to its own coroutine: rebind it to the one above.
     execute_cell = run_sync(async_execute_cell)
+
+
+#: nbgrader's delimiters of hidden tests (its ``ClearHiddenTests`` defaults; every notebook uses them).
+HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
+HIDDEN_END = "### END HIDDEN TESTS"
+#: What a test cell's source shows in the feedback where its hidden tests were.
+HIDDEN_PLACEHOLDER = "# (hidden tests ran here)"
+
+
+class HideHiddenTests(Preprocessor):
+    """Feedback: hidden tests show neither their source nor, through a traceback, their lines.
+
+    nbgrader's feedback is the autograded notebook as HTML, and its test cells hold the hidden
+    tests (autograde restores them from the gradebook); an IPython traceback also quotes the
+    lines around the failing one. ``nbgrader_config.py`` adds this preprocessor to
+    ``GenerateFeedback``. In every test cell (a graded cell, whose source autograde restored, so
+    the student cannot have altered it):
+
+    * each hidden region becomes the line ``# (hidden tests ran here)``;
+    * each error output keeps only ``ename: evalue``: what failed and why, as the test's message
+      says it; hidden tests' messages name no answer key.
+
+    Other cells are left as they are: what a student wrote (even a line that looks like a
+    delimiter) is never parsed, so a submission cannot break its own feedback. Output printed by
+    hidden tests on purpose (a quiz question's explanation) stays.
+    """
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("grade") or HIDDEN_BEGIN not in cell.source:
+            return cell, resources
+        lines, hidden = [], False
+        for line in cell.source.split("\n"):
+            if line.strip() == HIDDEN_BEGIN:
+                hidden = True
+                lines.append(HIDDEN_PLACEHOLDER)
+            elif line.strip() == HIDDEN_END:
+                hidden = False
+            elif not hidden:
+                lines.append(line)
+        cell.source = "\n".join(lines)
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+        return cell, resources
