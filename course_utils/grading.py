@@ -30,9 +30,9 @@ from __future__ import annotations
 import ast
 
 from nbclient.util import run_sync
-from nbconvert.preprocessors import Preprocessor
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
+from nbgrader.preprocessors.base import NbGraderPreprocessor
 
 #: Cell tags that make nbclient skip a cell or tolerate its error.
 EXECUTION_CONTROL_TAGS = frozenset({"skip-execution", "raises-exception"})
@@ -239,7 +239,7 @@ HIDDEN_END = "### END HIDDEN TESTS"
 HIDDEN_PLACEHOLDER = "# (hidden tests ran here)"
 
 
-class HideHiddenTests(Preprocessor):
+class HideHiddenTests(NbGraderPreprocessor):
     """Feedback: hidden tests show neither their source nor, through a traceback, their lines.
 
     nbgrader's feedback is the autograded notebook as HTML, and its test cells hold the hidden

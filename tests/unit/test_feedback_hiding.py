@@ -65,3 +65,13 @@ def test_test_cells_without_hidden_tests_keep_their_tracebacks():
     tb = ["Traceback", "----> 1 assert f(1) == 2"]
     nb = _run(_cell("assert f(1) == 2", outputs=[_error("AssertionError", "", tb)]))
     assert nb.cells[0].outputs[0].traceback == tb
+
+
+def test_nbconvert_runs_it_when_registered_as_nbgrader_registers_it():
+    # nbconvert skips a registered preprocessor whose `enabled` is False (its default).
+    from nbconvert.exporters import NotebookExporter
+
+    exporter = NotebookExporter()
+    exporter.register_preprocessor(HideHiddenTests)
+    nb, _ = exporter.from_notebook_node(nbformat.v4.new_notebook(cells=[_cell(TEST_SOURCE)]))
+    assert "secret_input" not in nb and HIDDEN_PLACEHOLDER in nb
