@@ -106,8 +106,7 @@ def test_source(k: int, q: dict) -> str:
     key = q["answer"]
     return f'''### BEGIN HIDDEN TESTS
 import builtins as _builtins
-_builtins.print({_py_str(f"Question {k}: the answer is {key}.")})
-_builtins.print({_py_str(explanation)})
+_builtins.print({_py_str(f"Question {k}: {explanation}")})
 ### END HIDDEN TESTS
 from course_utils.quiz import check_answer
 # Checks the format only (one letter A-D); whether the answer is right is checked when graded.

@@ -147,5 +147,10 @@ def test_feedback_after_grading_holds_the_explanations(tmp_path):
     page = _norm(re.sub(r"<[^>]+>", " ", page))
     for q in build_quizzes.quiz_questions(QUESTIONS, quiz):
         assert _norm(q["explanation"])[:80] in page, f"the feedback lacks the explanation of {q['id']}"
+    # What failed and why, but not the hidden checks' source nor the key spelled out.
+    assert "is not the right option" in page, "the feedback does not say which answers were wrong"
+    for secret in ("BEGIN HIDDEN", "END HIDDEN", "_str.upper("):
+        assert secret not in page, f"the feedback shows {secret!r}"
+    assert not re.search(r"answer is [A-D]\b", page), "the feedback spells out a key"
     assert f"Score: {(sizes[quiz] + 1) // 2}" in page or f"{(sizes[quiz] + 1) // 2}.0 / {sizes[quiz]}" in page, \
         "the feedback does not show the expected score"
