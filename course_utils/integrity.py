@@ -18,6 +18,7 @@ every straightforward one (see ``tests/submissions/*/patch_library.py``).
 from __future__ import annotations
 
 import builtins
+import copy
 import math
 import os
 import statistics
@@ -55,6 +56,7 @@ TARGETS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (math, ("isclose", "isfinite", "isnan", "isinf", "sqrt", "hypot", "prod", "fsum", "degrees",
             "radians", "acos", "atan")),
     (statistics, ("median", "mean")),
+    (copy, ("deepcopy", "copy")),  # reference models are deep copies: one returning its argument fools them
     (torch, ("allclose", "equal", "isclose", "isfinite", "isnan", "isinf", "sqrt", "stack", "cat",
              "tensor", "as_tensor", "zeros", "ones", "full_like", "norm", "nan_to_num", "where",
              "manual_seed", "randn", "randint", "from_numpy", "no_grad", "is_tensor")),
@@ -80,7 +82,7 @@ TARGETS: tuple[tuple[Any, tuple[str, ...]], ...] = (
 
 #: Names of modules a notebook imports, and the module each must still be.
 MODULE_ALIASES = {"math": math, "np": numpy, "numpy": numpy, "torch": torch, "F": torch.nn.functional,
-                  "statistics": statistics}
+                  "statistics": statistics, "copy": copy}
 
 #: course_utils.checks helpers the tests import into the notebook under their own names.
 HELPER_NAMES = ("as_float", "expect_close", "forbid_functions", "uses_names", "params_with_grads",
