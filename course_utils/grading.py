@@ -31,7 +31,7 @@ import ast
 
 from nbclient.util import run_sync
 from nbformat.notebooknode import NotebookNode
-from nbgrader.preprocessors import Execute
+from nbgrader.preprocessors import ClearHiddenTests, Execute
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 
 #: Cell tags that make nbclient skip a cell or tolerate its error.
@@ -232,9 +232,10 @@ class GuardedExecute(Execute):
     execute_cell = run_sync(async_execute_cell)
 
 
-#: nbgrader's delimiters of hidden tests (its ``ClearHiddenTests`` defaults; every notebook uses them).
-HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
-HIDDEN_END = "### END HIDDEN TESTS"
+#: nbgrader's delimiters of hidden tests: the defaults of its ``ClearHiddenTests``, which every
+#: notebook of the course uses; a line holding one starts or ends a hidden region.
+HIDDEN_BEGIN = ClearHiddenTests.begin_test_delimeter.default_value
+HIDDEN_END = ClearHiddenTests.end_test_delimeter.default_value
 #: What a test cell's source shows in the feedback where its hidden tests were.
 HIDDEN_PLACEHOLDER = "# (hidden tests ran here)"
 
@@ -263,10 +264,10 @@ class HideHiddenTests(NbGraderPreprocessor):
             return cell, resources
         lines, hidden = [], False
         for line in cell.source.split("\n"):
-            if line.strip() == HIDDEN_BEGIN:
+            if HIDDEN_BEGIN in line:
                 hidden = True
                 lines.append(HIDDEN_PLACEHOLDER)
-            elif line.strip() == HIDDEN_END:
+            elif HIDDEN_END in line:
                 hidden = False
             elif not hidden:
                 lines.append(line)
