@@ -98,6 +98,13 @@ def build_class(release_nb: Path, inbox: Path) -> dict[str, bytes | None]:
         "    if isinstance(parameters, torch.Tensor):",
         "    if norm_type == math.inf:\n        torch.empty(10**16)\n"
         "    if isinstance(parameters, torch.Tensor):")))
+    # Really fills memory on every inf-norm call: 200 MB tensors, written to, until 8 GB. The
+    # grading kernel's heap limit (GRADING_MEMORY_GB in nbgrader_config.py, 4) stops it with a
+    # RuntimeError in those cells; the kernel lives on and the L2 parts still score.
+    put("fills_memory", _with_answer(release_nb, CORRECT.replace(
+        "    if isinstance(parameters, torch.Tensor):",
+        "    if norm_type == math.inf:\n        hog = [torch.ones(50_000_000) for _ in range(40)]\n"
+        "    if isinstance(parameters, torch.Tensor):")))
     good = _with_answer(release_nb, CORRECT)
     text = nbformat.writes(good).encode()
     put("corrupt_json", raw=text[: len(text) // 2])
@@ -141,6 +148,8 @@ EXPECTED.update({
     "kernel_crash": "kernel died",
     # RuntimeError (DefaultCPUAllocator) in the inf-norm tests only; the kernel survives.
     "out_of_memory": (2, 0, 2, 0),
+    # The same cells fail (the heap limit), and no more: the memory is back once the call fails.
+    "fills_memory": (2, 0, 2, 0),
     "corrupt_json": "not valid JSON",
     "empty_file": "empty file",
     "missing_notebook": "missing from the submission",
@@ -290,6 +299,37 @@ def test_feedback_html_for_every_graded_student(term):
         assert not list((feedback / student).glob(f"{A}/*.html")), student
 
 
+def _hidden_lines(notebook: Path) -> set[str]:
+    """The substantial lines inside the hidden-test regions of an instructor notebook."""
+    lines, hidden = set(), False
+    for cell in read_nb(notebook).cells:
+        for line in cell.source.splitlines():
+            if line.strip() == "### BEGIN HIDDEN TESTS":
+                hidden = True
+            elif line.strip() == "### END HIDDEN TESTS":
+                hidden = False
+            elif hidden and len(line.strip()) >= 20:
+                lines.add(line.strip())
+    return lines
+
+
+def test_feedback_says_what_failed_without_showing_hidden_tests(term):
+    """Feedback shows each failing test's message, but no hidden test's source, not even in a traceback."""
+    import html
+
+    released = "\n".join(c.source for c in read_nb(ROOT / "notebooks" / A / f"{A}.ipynb").cells)
+    secrets = {line for line in _hidden_lines(ROOT / "solutions" / A / f"{A}.ipynb") if line not in released}
+    assert secrets, "lesson 01 has hidden tests to look for"
+    for student in GRADED:
+        page = html.unescape((term["course"] / "feedback" / student / A / f"{A}.html").read_text())
+        text = re.sub(r"<[^>]+>", "", page)
+        shown = sorted(line for line in secrets if line in text)
+        assert not shown, f"{student}'s feedback shows hidden test lines: {shown[:3]}"
+        assert "BEGIN HIDDEN TESTS" not in text, student
+        if student == "untouched":  # every test fails on the stub: the feedback says so
+            assert "NotImplementedError" in text, "the untouched student's feedback does not say what failed"
+
+
 def test_autograding_twice_gives_the_same_grades(term):
     assert term["scores_2"] == term["scores"]
     assert term["csv_2"] == term["csv"]
@@ -305,6 +345,14 @@ def test_loop_was_cut_by_the_timeout(term):
     answer = nb.cells[_index(nb, "global_grad_norm")]
     enames = [o.get("ename") for o in answer.outputs if o.get("output_type") == "error"]
     assert set(enames) & {"KeyboardInterrupt", "CellTimeoutError"}, enames
+
+
+def test_filling_the_memory_is_stopped_by_the_kernels_heap_limit(term):
+    nb = read_nb(term["course"] / "autograded" / "fills_memory" / A / f"{A}.ipynb")
+    errors = [(o.get("ename"), o.get("evalue", "")) for c in nb.cells if c.cell_type == "code"
+              for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors and all(name == "MemoryError" or "can't allocate memory" in value
+                          for name, value in errors), errors
 
 
 def test_the_library_warning_sample_really_warns_and_costs_nothing(term):
