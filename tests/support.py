@@ -84,3 +84,21 @@ def stop_process_group(proc: subprocess.Popen) -> None:
         while process_group_alive(pgid) and time.monotonic() < deadline:
             time.sleep(0.2)
     proc.wait(timeout=10)
+
+
+def under_ci() -> bool:
+    """Whether the tests run under CI (``CI=true``, as ``.ci/run`` and CI services set it)."""
+    return os.environ.get("CI", "").lower() in ("true", "1", "yes")
+
+
+def skip_or_fail_without(reason: str | None, prefix: str, install_hint: str) -> None:
+    """Skip with ``reason`` when a program the tests need is missing; under CI, fail instead.
+
+    ``reason`` is ``None`` when nothing is missing. ``prefix`` is the start of ``reason`` that the
+    CI message drops (e.g. ``"browser tests skipped: "``); ``install_hint`` says what CI must do.
+    """
+    if not reason:
+        return
+    if under_ci():
+        pytest.fail(f"CI=true but {reason.removeprefix(prefix)}: {install_hint}", pytrace=False)
+    pytest.skip(reason)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from support import ROOT, free_port, make_course_copy
+from support import ROOT, free_port, make_course_copy, process_group_alive, skip_or_fail_without
 from test_autograde import CELL_TIMEOUT
 from test_workflow import A, EXPECTED, GRADED, NOT_GRADED, TESTS, _csv_scores, build_class, cli
 
@@ -38,10 +38,6 @@ pytestmark = pytest.mark.slow
 COURSE_PY = ROOT / "scripts" / "course.py"
 DB_NAME = "gradebook"
 PG_USER = "postgres"  # the database superuser initdb creates; also the OS user when we are root
-
-
-def _under_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("true", "1", "yes")
 
 
 def _server_bin() -> Path | None:
@@ -135,29 +131,17 @@ class Server:
                     self.proc.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     pass
-                if self.proc.poll() is None or _group_alive(self.proc.pid):
+                if self.proc.poll() is None or process_group_alive(self.proc.pid):
                     from support import stop_process_group
                     stop_process_group(self.proc)
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def server():
-    reason = _missing()
-    if reason:
-        if _under_ci():
-            pytest.fail(f"CI=true but {reason.removeprefix('PostgreSQL tests skipped: ')}: CI must run "
-                        "the PostgreSQL tests (.ci/run installs the postgresql package)", pytrace=False)
-        pytest.skip(reason)
+    skip_or_fail_without(_missing(), "PostgreSQL tests skipped: ",
+                         "CI must run the PostgreSQL tests (.ci/run installs the postgresql package)")
     srv = Server(_server_bin())
     try:
         srv.start()

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from _lab import RUN_DIR, SCREENSHOTS, LabPage
-from support import ROOT, free_port, stop_process_group
+from support import ROOT, free_port, skip_or_fail_without, stop_process_group
 
 CHROMIUM = os.environ.get("BROWSER_TESTS_CHROMIUM", "/usr/bin/chromium")
 SKIP_REASON = (f"browser tests skipped: Chromium not found at {CHROMIUM}; "
@@ -47,10 +47,6 @@ def _missing() -> str | None:
     return None
 
 
-def _under_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("true", "1", "yes")
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Report every browser-test skip at one place, so that `pytest -rs` (and `make test`,
@@ -63,12 +59,8 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session")
 def browser_available():
-    reason = _missing()
-    if reason:
-        if _under_ci():
-            pytest.fail(f"CI=true but {reason.removeprefix('browser tests skipped: ')}: "
-                        "CI must run the browser tests (.ci/run installs Chromium)", pytrace=False)
-        pytest.skip(reason)
+    skip_or_fail_without(_missing(), "browser tests skipped: ",
+                         "CI must run the browser tests (.ci/run installs Chromium)")
 
 
 _SKIP_LINE = pytest_runtest_makereport.__code__.co_firstlineno  # any fixed line of this file
