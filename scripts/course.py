@@ -440,6 +440,17 @@ def cmd_export(args) -> int:
     with Gradebook(db_url) as gb:
         plugin.export(gb)
     print(f"grades exported to {out}")
+    # nbgrader's CSV shows a submission that could not be graded as a score of 0, like a real 0:
+    # name those, so that nobody takes them for grades.
+    ungraded = [(name, folder.parent.name)
+                for name in (plugin.assignment or source_assignments(course))
+                for folder in sorted((course / "submitted").glob(f"*/{name}"))
+                if folder.is_dir() and not (course / "autograded" / folder.parent.name / name).is_dir()]
+    if ungraded:
+        print(f"warning: {len(ungraded)} submission(s) have no autograded result and appear as 0 in "
+              f"the CSV (grade them by hand, or fix them and autograde again):")
+        for name, student in ungraded:
+            print(f"  {name}  {student}")
     return 0
 
 

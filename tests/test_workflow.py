@@ -291,6 +291,14 @@ def test_export_csv_has_the_expected_totals(term):
     assert term["csv"] == expected
 
 
+def test_export_names_the_submissions_whose_zero_is_not_a_grade(term):
+    listed = set(re.findall(rf"^  {A}  (\S+)$", term["export"].stdout, re.MULTILINE))
+    collected = {s for s in NOT_GRADED if (term["course"] / "submitted" / s / A).is_dir()}
+    assert collected, "some ungradable submissions were collected"
+    assert listed == collected, term["export"].stdout
+    assert "appear as 0 in the CSV" in term["export"].stdout
+
+
 def test_feedback_html_for_every_graded_student(term):
     feedback = term["course"] / "feedback"
     for student in GRADED:
