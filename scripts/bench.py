@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -169,15 +170,15 @@ def _answered(release_nb, solution_nb):
     return release_nb
 
 
-def _course_cli(course: Path, *args: str) -> float:
-    """Run ``scripts/course.py --course COURSE ARGS``; its wall time in seconds (fails loudly)."""
+def _course_cli(course: Path, *args: str) -> tuple[float, str]:
+    """Run ``scripts/course.py --course COURSE ARGS``; (wall time in seconds, stdout). Fails loudly."""
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "course.py"), "--course", str(course), *args],
                           capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(f"course.py {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
-    return elapsed
+    return elapsed, proc.stdout
 
 
 def bench_autograde(class_size: int) -> list[dict]:
@@ -201,7 +202,11 @@ def bench_autograde(class_size: int) -> list[dict]:
                 nbformat.write(nb, str(dest))
         _course_cli(course, "collect", "--from", str(inbox))
         for name in names:
-            total = _course_cli(course, "autograde", name)
+            total, out = _course_cli(course, "autograde", name)
+            # Sanity: every submission is graded with full marks, so the time is that of real grading.
+            marks = re.findall(rf"^{re.escape(name)}\s+\S+\s+graded\s+(\S+)/(\S+)$", out, re.MULTILINE)
+            if len(marks) != class_size or any(float(a) != float(b) for a, b in marks):
+                raise RuntimeError(f"the correct submissions of {name} did not all get full marks:\n{out}")
             rows.append({"assignment": name, "students": class_size, "total_s": total,
                          "per_submission_s": total / class_size})
     return rows
