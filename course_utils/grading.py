@@ -33,6 +33,7 @@ from nbclient.util import run_sync
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import ClearHiddenTests, Execute
 from nbgrader.preprocessors.base import NbGraderPreprocessor
+from nbgrader.utils import is_grade, is_locked
 
 #: Cell tags that make nbclient skip a cell or tolerate its error.
 EXECUTION_CONTROL_TAGS = frozenset({"skip-execution", "raises-exception"})
@@ -155,14 +156,6 @@ def strip_execution_control_tags(nb: NotebookNode, extra_tags=()) -> list[tuple[
     return removed
 
 
-def is_grade_cell(cell) -> bool:
-    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("grade"))
-
-
-def is_locked(cell) -> bool:
-    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("locked"))
-
-
 def tamper_error_output(what: list[str]) -> NotebookNode:
     """The error output that makes nbgrader give a test cell 0 points."""
     names = ", ".join(sorted(set(what)))
@@ -216,7 +209,7 @@ class GuardedExecute(Execute):
                 self.log.warning("Cell %d: restored kernel hooks altered by the submission: %s",
                                  cell_index, ", ".join(restored))
         cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
-        if runs and is_grade_cell(cell):
+        if runs and is_grade(cell):
             restored = await self._run_guard("")
             if restored is None:
                 restored = ["the grading guard itself (it gave no answer)"]
@@ -259,8 +252,7 @@ class HideHiddenTests(NbGraderPreprocessor):
     """
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type != "code" or not meta.get("grade") or HIDDEN_BEGIN not in cell.source:
+        if cell.cell_type != "code" or not is_grade(cell) or HIDDEN_BEGIN not in cell.source:
             return cell, resources
         lines, hidden = [], False
         for line in cell.source.split("\n"):

@@ -33,7 +33,7 @@ import torch.autograd.functional
 import torch.nn.functional
 import torch.nn.utils
 import torch.nn.utils.clip_grad
-import torch.optim.optimizer
+# torch.optim deletes its `optimizer` attribute: the module is reached by this import only.
 from torch.optim import optimizer as _optimizer_module
 import torch.testing
 

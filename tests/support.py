@@ -102,3 +102,18 @@ def skip_or_fail_without(reason: str | None, prefix: str, install_hint: str) -> 
     if under_ci():
         pytest.fail(f"CI=true but {reason.removeprefix(prefix)}: {install_hint}", pytrace=False)
     pytest.skip(reason)
+
+
+def cell_scores(course: Path, assignment: str, students) -> dict[str, dict[str, float]]:
+    """student -> {grade_id: score of each autograded code cell, "total": score} from the course's
+    SQLite gradebook (every student must have a submission there)."""
+    from nbgrader.api import Gradebook
+
+    scores = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for student in students:
+            sub = gb.find_submission(assignment, student)
+            scores[student] = {g.name: g.score for nb in sub.notebooks for g in nb.grades
+                               if g.max_score > 0 and g.cell_type == "code"}
+            scores[student]["total"] = sub.score
+    return scores

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbgrader.api import Gradebook
 
-from support import ROOT, make_course_copy, nbgrader_meta, read_nb, run_nbgrader
+from support import ROOT, cell_scores, make_course_copy, nbgrader_meta, read_nb, run_nbgrader
 
 pytestmark = pytest.mark.slow
 
@@ -89,13 +88,7 @@ def graded(request, tmp_path_factory):
         digests[dest] = _digest(dest)
     run_nbgrader(course, "autograde", assignment, "--create", "--force", "--log-level=WARN",
                  f"--Execute.timeout={CELL_TIMEOUT}")
-    scores = {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        for student in students:
-            sub = gb.find_submission(assignment, student)
-            scores[student] = {g.name: g.score for nb in sub.notebooks for g in nb.grades
-                               if g.max_score > 0 and g.cell_type == "code"}
-            scores[student]["total"] = sub.score
+    scores = cell_scores(course, assignment, students)
     return dict(assignment=assignment, course=course, scores=scores, expected=students,
                 digests=digests)
 

@@ -31,9 +31,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from nbgrader.api import Gradebook
 
-from support import ROOT, make_course_copy, read_nb, run_nbgrader
+from support import ROOT, cell_scores, make_course_copy, read_nb, run_nbgrader
 from tampering import (
     cell_tamper_plan, grade_cell_ids, kernel_tamper_plan, tamper_cells, tamper_kernel,
     ungradable_plan, write,
@@ -100,16 +99,10 @@ def grade_corpus(assignment: str, course: Path) -> tuple[dict, dict[str, dict[st
     if unexpected or proc.returncode not in (0, 1) or (proc.returncode == 1) != bool(refused):
         pytest.fail(f"nbgrader autograde exited {proc.returncode}, refusing {sorted(refused)}:\n"
                     f"{proc.stdout}\n{proc.stderr}")
-    scores = {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        for student in corpus:
-            sub = gb.find_submission(assignment, student)
-            scores[student] = {g.name: g.score for nb in sub.notebooks for g in nb.grades
-                               if g.max_score > 0 and g.cell_type == "code"}
-            scores[student]["total"] = sub.score
-            if student in refused:
-                assert not (course / "autograded" / student / assignment).exists()
-                scores[student] = {k: UNGRADABLE for k in scores[student]}
+    scores = cell_scores(course, assignment, corpus)
+    for student in refused:
+        assert not (course / "autograded" / student / assignment).exists()
+        scores[student] = {k: UNGRADABLE for k in scores[student]}
     return corpus, scores
 
 
