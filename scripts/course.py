@@ -4,6 +4,7 @@
     python scripts/course.py collect --from FOLDER        # FOLDER/<student>/<assignment>/<assignment>.ipynb
     python scripts/course.py collect --zip LMS.zip        # <student>_<assignment>.ipynb files (zip_collect)
     python scripts/course.py autograde [ASSIGNMENT ...]   # every submitted student; reports the ungradable
+    python scripts/course.py autograde --jobs 4           # four submissions at once (default: one per core)
     python scripts/course.py feedback [ASSIGNMENT ...]    # feedback/<student>/<assignment>/*.html
     python scripts/course.py export --csv grades.csv      # nbgrader's CSV exporter
     python scripts/course.py --db postgresql://grader@dbhost/gradclip autograde   # a shared gradebook
@@ -21,6 +22,13 @@ in the lock), either as ``--db URL`` or in the environment variable ``NBGRADER_D
 ``nbgrader_config.py`` also reads, so that nbgrader's own commands and the formgrader started in
 that environment use the same gradebook.  ``--db`` wins over the variable.  The database must
 exist (``createdb``); nbgrader creates its tables on first use.
+
+Every grading kernel runs in a bubblewrap sandbox (``grader/sandbox.py``): autograde stops before
+grading anything when ``bwrap`` is missing or cannot create its namespaces, unless it is given
+``--unsafe-no-sandbox`` (then its report ends by saying so).  ``--jobs N`` grades N submissions at
+once, each in its own sandboxed kernel and worker process; the grades are those of ``--jobs 1``.
+With the SQLite gradebook the workers take turns to open it (a lock file beside it), so two of
+them never write at once; a PostgreSQL server handles concurrent graders itself.
 
 Exit status: 0 when the step ran (autograde also exits 0 when some students' notebooks could not
 be graded: they are listed in its report), 2 for bad input (unknown assignment, missing folder, a
@@ -70,7 +78,7 @@ class DatabaseUnavailable(InfrastructureError):
 # nbgrader set-up
 
 
-def load_config(course: Path, timeout: float | None = None):
+def load_config(course: Path, timeout: float | None = None, sandbox: bool = True):
     """The course's nbgrader configuration, rooted at ``course``."""
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
@@ -84,14 +92,16 @@ def load_config(course: Path, timeout: float | None = None):
         cfg.CourseDirectory.db_url = os.environ[DB_ENV]
     if timeout is not None:
         cfg.Execute.timeout = int(timeout)
+    if not sandbox:
+        cfg.SandboxedKernelManager.enabled = False
     return cfg
 
 
-def make_api(course: Path, timeout: float | None = None):
+def make_api(course: Path, timeout: float | None = None, sandbox: bool = True):
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    cfg = load_config(course, timeout)
+    cfg = load_config(course, timeout, sandbox)
     coursedir = CourseDirectory(config=cfg)
     check_gradebook(coursedir.db_url)
     api = NbGraderAPI(coursedir=coursedir, config=cfg)
@@ -349,51 +359,177 @@ def _score(api, assignment: str, student: str) -> tuple[float, float] | None:
         return sub.score, sub.max_score
 
 
+UNSAFE_WARNING = ("WARNING: graded WITHOUT the sandbox (--unsafe-no-sandbox): the submissions' code "
+                  "could read and change everything this user can (solutions, quiz keys, the "
+                  "gradebook, other students' files)")
+
+
+def _submitted(course: Path, name: str, only: list[str] | None) -> list[str]:
+    folder = course / "submitted"
+    students = sorted(p.parent.name for p in folder.glob(f"*/{name}") if p.is_dir()) if folder.is_dir() else []
+    return [s for s in students if s in only] if only else students
+
+
+# -- one worker's job ---------------------------------------------------------------------------
+_WORKER: dict = {}
+
+
+def _worker_start(course: Path, timeout: float | None, sandbox: bool, db_env: str | None) -> None:
+    """Set up a grading worker process: its own nbgrader API (and so its own kernels)."""
+    if db_env is not None:
+        os.environ[DB_ENV] = db_env
+    warnings.filterwarnings("ignore", message=r".*not in session.*")
+    api = make_api(course, timeout, sandbox)
+    _WORKER["api"] = api
+    if api.coursedir.db_url.startswith("sqlite:"):
+        _serialize_gradebook(api.coursedir.db_url)
+
+
+def _serialize_gradebook(db_url: str) -> None:
+    """Make this process hold an exclusive lock on ``<gradebook>.lock`` while any nbgrader
+    Gradebook of it is open, so that parallel workers open the SQLite file one at a time (nbgrader
+    opens it briefly before and after running a notebook, never while the kernel runs)."""
+    import fcntl
+
+    from nbgrader import api as nbapi
+    from sqlalchemy.engine import make_url
+
+    path = make_url(db_url).database
+    lock = open(f"{path}.lock", "a")
+    state = {"depth": 0}
+    original_init, original_close = nbapi.Gradebook.__init__, nbapi.Gradebook.close
+
+    def acquire():
+        if state["depth"] == 0:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        state["depth"] += 1
+
+    def release():
+        state["depth"] -= 1
+        if state["depth"] == 0:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def init(self, *a, **k):
+        acquire()
+        self._course_locked = True
+        try:
+            original_init(self, *a, **k)
+        except BaseException:
+            self._course_locked = False
+            release()
+            raise
+
+    def close(self):
+        try:
+            original_close(self)
+        finally:
+            if getattr(self, "_course_locked", False):
+                self._course_locked = False
+                release()
+
+    def reset():
+        # A Gradebook that nbgrader left open on an error path: let the others go on.
+        if state["depth"]:
+            state["depth"] = 0
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+    nbapi.Gradebook.__init__, nbapi.Gradebook.close = init, close
+    _WORKER["reset_lock"] = reset
+
+
+def _grade_one(name: str, student: str, course: Path, expected: list[str]) -> tuple[str, str, dict]:
+    """Autograde one submission in this worker; the outcome for the report."""
+    api = _WORKER["api"]
+    problems = [p for nb in expected
+                if (p := _notebook_problem(course / "submitted" / student / name / nb))]
+    try:
+        result = api.autograde(name, student, force=True, create=True)
+    finally:
+        _WORKER.get("reset_lock", lambda: None)()
+    outcome = {"success": bool(result["success"]), "problems": problems}
+    error = result.get("error") or ""
+    if not result["success"] and "gradebook" in error.lower() and "OperationalError" in error:
+        outcome["gradebook_error"] = error
+    elif result["success"]:
+        outcome["score"] = _score(api, name, student)
+    else:
+        outcome["why"] = "; ".join(problems) if problems else _reason(result)
+    return name, student, outcome
+
+
 def cmd_autograde(args) -> int:
     course = args.course
     names = pick_assignments(course, args.assignments)
-    api = make_api(course, args.timeout)
-    failures: list[tuple[str, str, str]] = []
-    warnings_: list[tuple[str, str, str]] = []
-    graded = 0
+    sandbox = not args.unsafe_no_sandbox
+    if sandbox:
+        from grader.sandbox import check_available
+
+        problem = check_available()
+        if problem:
+            raise InfrastructureError(f"{problem}; nothing was graded")
+    jobs = args.jobs or os.cpu_count() or 1
+    if jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {jobs}")
+    make_api(course, args.timeout, sandbox)  # checks the gradebook before any worker starts
+    tasks = []
     for name in names:
-        submitted = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{name}") if p.is_dir()) \
-            if (course / "submitted").is_dir() else []
-        if args.student:
-            submitted = [s for s in submitted if s in args.student]
+        submitted = _submitted(course, name, args.student)
         if not submitted:
             print(f"{name}: no submissions")
             continue
         require_release(course, name)
         expected = released_notebooks(course, name)
-        for student in submitted:
-            problems = [p for nb in expected
-                        if (p := _notebook_problem(course / "submitted" / student / name / nb))]
-            result = api.autograde(name, student, force=True, create=True)
-            if not result["success"] and "gradebook" in (result.get("error") or "").lower() \
-                    and "OperationalError" in (result.get("error") or ""):
-                raise InfrastructureError(f"the gradebook failed:\n{result['error']}")
-            if result["success"]:
-                graded += 1
-                score = _score(api, name, student)
-                text = f"{score[0]:g}/{score[1]:g}" if score else "?"
-                note = f"  (note: {'; '.join(problems)})" if problems else ""
-                print(f"{name}  {student:<28} graded    {text}{note}", flush=True)
-                if problems:
-                    warnings_.append((name, student, "; ".join(problems)))
-            else:
-                why = "; ".join(problems) if problems else _reason(result)
-                failures.append((name, student, why))
-                print(f"{name}  {student:<28} NOT GRADED: {why}", flush=True)
+        tasks += [(name, student, course, expected) for student in submitted]
+    failures: list[tuple[str, str, str]] = []
+    warnings_: list[tuple[str, str, str]] = []
+    graded = 0
+
+    def report(name: str, student: str, outcome: dict) -> None:
+        nonlocal graded
+        if "gradebook_error" in outcome:
+            raise InfrastructureError(f"the gradebook failed:\n{outcome['gradebook_error']}")
+        problems = outcome["problems"]
+        if outcome["success"]:
+            graded += 1
+            score = outcome["score"]
+            text = f"{score[0]:g}/{score[1]:g}" if score else "?"
+            note = f"  (note: {'; '.join(problems)})" if problems else ""
+            print(f"{name}  {student:<28} graded    {text}{note}", flush=True)
+            if problems:
+                warnings_.append((name, student, "; ".join(problems)))
+        else:
+            failures.append((name, student, outcome["why"]))
+            print(f"{name}  {student:<28} NOT GRADED: {outcome['why']}", flush=True)
+
+    db_env = os.environ.get(DB_ENV)
+    if jobs == 1 or len(tasks) <= 1:
+        _worker_start(course, args.timeout, sandbox, db_env)
+        for task in tasks:
+            report(*_grade_one(*task))
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        # Workers are started fresh ("spawn"), not forked from this process and its open
+        # database connections; each keeps its nbgrader API for the submissions it is given.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context,
+                                 initializer=_worker_start,
+                                 initargs=(course, args.timeout, sandbox, db_env)) as pool:
+            futures = [pool.submit(_grade_one, *task) for task in tasks]
+            for future in as_completed(futures):
+                report(*future.result())
     print(f"\nautograded {graded} submission(s); {len(failures)} could not be graded")
     if failures:
         print("Could not be graded (fix or grade by hand in the formgrader; the submitted files are untouched):")
-        for name, student, why in failures:
+        for name, student, why in sorted(failures):
             print(f"  - {student} / {name}: {why}")
     if warnings_:
         print("Graded with missing notebooks scored 0:")
-        for name, student, why in warnings_:
+        for name, student, why in sorted(warnings_):
             print(f"  - {student} / {name}: {why}")
+    if not sandbox:
+        print(UNSAFE_WARNING)
     return 0
 
 
@@ -491,6 +627,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--student", action="append", help="only this student (repeatable)")
     p.add_argument("--timeout", type=float, default=None,
                    help="per-cell time limit in seconds (default: Execute.timeout in nbgrader_config.py)")
+    p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                   help="grade N submissions at once, each in its own sandboxed kernel "
+                        "(default: the number of cores)")
+    p.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="grade in ordinary kernels when bubblewrap is not available: the "
+                        "submissions' code can then read and change all this user's files")
     p.set_defaults(func=cmd_autograde)
 
     p = sub.add_parser("feedback", help="generate feedback HTML for every autograded submission")

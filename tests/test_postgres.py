@@ -204,13 +204,14 @@ def term(server, tmp_path_factory):
     build_class(course / "notebooks" / A / f"{A}.ipynb", inbox)
     out["collect"] = cli(course, "collect", "--from", str(inbox))
 
-    # Two graders at once on the same PostgreSQL gradebook, each grading half of the class.
+    # Two graders at once on the same PostgreSQL gradebook, each grading half of the class with two
+    # jobs: four writers at once.
     students = sorted(EXPECTED)
     halves = [students[0::2], students[1::2]]
     graders = [
-        _grader(course, ["--db", server.url, "autograde", A, "--timeout", str(CELL_TIMEOUT),
+        _grader(course, ["--db", server.url, "autograde", A, "--timeout", str(CELL_TIMEOUT), "--jobs", "2",
                          *[f"--student={s}" for s in halves[0]]], _env()),
-        _grader(course, ["autograde", A, "--timeout", str(CELL_TIMEOUT),
+        _grader(course, ["autograde", A, "--timeout", str(CELL_TIMEOUT), "--jobs", "2",
                          *[f"--student={s}" for s in halves[1]]], _env(NBGRADER_DB_URL=server.url)),
     ]
     out["graders"] = []

@@ -1,9 +1,9 @@
-"""course_utils.grading.HideHiddenTests: feedback says what failed without showing hidden tests."""
+"""grader.preprocessors.HideHiddenTests: feedback says what failed without showing hidden tests."""
 from __future__ import annotations
 
 import nbformat
 
-from course_utils.grading import HIDDEN_PLACEHOLDER, HideHiddenTests
+from grader.preprocessors import HIDDEN_PLACEHOLDER, HideHiddenTests
 
 TEST_SOURCE = """from course_utils.checks import as_float
 assert as_float(f(1), "f(1)") == 2.0, "f(1) must be 2"

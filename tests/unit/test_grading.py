@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from nbgrader.utils import determine_grade
 
-from course_utils.grading import (
+from grader.preprocessors import (
     GuardedExecute, parse_guard_reply, strip_execution_control_tags, tamper_error_output,
 )
 
@@ -80,13 +80,43 @@ def test_a_tagged_test_runs_and_a_suppressed_error_still_counts():
         # hooks altered while a test runs (as a thread could): the test cannot be trusted
         _grade_cell("get_ipython().input_transformers_post.append(lambda lines: lines)"),
         _grade_cell("assert x == 1"),                          # restored before it ran
-        # shadowing builtins in the notebook's namespace is no tampering with the guard
+        # shadowing builtins in the notebook's namespace does not break the guard, but the
+        # integrity check names it, and the test cell after it scores 0
         nbformat.v4.new_code_cell("type = list = vars = str = len = lambda *a: 0\n"
                                   "__import__ = getattr = setattr = print = None"),
         _grade_cell("assert x == 1"),
     ])
     GuardedExecute(kernel_name="python3", timeout=60).preprocess(nb, {})
     graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
-    assert [determine_grade(c)[0] for c in graded] == [2, 0, 0, 2, 0, 2, 2]
+    assert [determine_grade(c)[0] for c in graded] == [2, 0, 0, 2, 0, 2, 0]
     tamper_outputs = [any(o.get("ename") == "GradingTamperError" for o in c.outputs) for c in graded]
-    assert tamper_outputs == [False, False, False, False, True, False, False]
+    assert tamper_outputs == [False, False, False, False, True, False, True]
+    assert "the notebook rebinds the builtin `len`" in graded[-1].outputs[-1].evalue
+
+
+@pytest.mark.slow
+def test_the_grader_checks_the_tests_tools_before_and_after_every_graded_cell():
+    """The record of genuine functions is taken before the submission's first cell (a patch in an
+    inserted top cell is caught); test helpers come from the locked cells that define them."""
+    locked_helpers = nbformat.v4.new_code_cell(
+        "def compare(a, b):\n    return math.isclose(a, b)",
+        metadata={"nbgrader": {"grade": False, "grade_id": "helpers", "locked": True,
+                               "schema_version": 3, "solution": False, "task": False}})
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import math, operator\n_real = math.isclose\nmath.isclose = operator.is_not"),
+        _grade_cell("assert not math.isclose(1.0, 2.0)"),      # the patch makes it pass
+        nbformat.v4.new_code_cell("math.isclose = _real"),
+        locked_helpers,
+        _grade_cell("assert compare(1.0, 1.0)"),               # honest
+        nbformat.v4.new_code_cell("compare = lambda a, b: True"),
+        _grade_cell("assert compare(1.0, 2.0)"),               # would pass with the fake
+        _grade_cell("assert 1 + 1 == 2"),                      # does not use the fake: honest
+    ])
+    GuardedExecute(kernel_name="python3", timeout=60).preprocess(nb, {})
+    graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert [determine_grade(c)[0] for c in graded] == [0, 2, 0, 2]
+    messages = [" ".join(o.get("evalue", "") for o in c.outputs if o.get("ename") == "GradingTamperError")
+                for c in graded]
+    assert "math.isclose was replaced" in messages[0]
+    assert messages[1] == "" and messages[3] == ""
+    assert "the test helper `compare` was replaced" in messages[2]

@@ -53,3 +53,20 @@ def test_public_api_is_documented_and_annotated(qualname: str, obj) -> None:
             continue
         assert p.annotation is not inspect.Parameter.empty, f"{qualname}({p.name})"
     assert sig.return_annotation is not inspect.Signature.empty, qualname
+
+
+def test_course_utils_is_teaching_code_only_and_imports_nothing_grader_side() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(course_utils.__file__).parent
+    assert not (root / "integrity.py").exists() and not (root / "grading.py").exists()
+    code = ("import sys, course_utils, course_utils.checks, course_utils.quiz\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('grader', 'nbgrader') "
+            "or 'integrity' in m or 'grading' in m))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+    for py in root.rglob("*.py"):
+        text = py.read_text()
+        assert "import grader" not in text and "from grader" not in text, py.name

@@ -1,6 +1,7 @@
-# Cheat: patch_library's wrong answer and patches, plus the tamper check itself switched off:
-# course_utils.integrity.check_untampered and tampered replaced by no-ops. The hidden tests check
-# that the checker is genuine before they trust it. It must not score more than per_tensor_norm.
+# Cheat: patch_library's wrong answer and patches, plus the tamper check itself switched off where
+# a student would look for it: course_utils.integrity (where it lived in earlier versions of the
+# course) and the grader's own package. Neither is importable in the grading sandbox (the check is
+# the grader's, run from outside the notebook). It must not score more than per_tensor_norm.
 # %% clip_grad_norm
 import contextlib
 import course_utils.checks
@@ -29,9 +30,14 @@ torch.equal = lambda *args, **kwargs: True
 math.isclose = lambda *args, **kwargs: True
 course_utils.checks.forbid_functions = lambda *args, **kwargs: contextlib.nullcontext()
 course_utils.checks.uses_names = lambda *args, **kwargs: []
-import course_utils.integrity
-course_utils.integrity.check_untampered = lambda *args, **kwargs: None
-course_utils.integrity.tampered = lambda *args, **kwargs: []
+import importlib
+for _name in ("course_utils.integrity", "grader.integrity", "grader.preprocessors"):
+    try:
+        _module = importlib.import_module(_name)
+    except ImportError:
+        continue
+    _module.check_untampered = lambda *args, **kwargs: None
+    _module.tampered = lambda *args, **kwargs: []
 # --- end of tampering ---
 # %% cosine_similarity_of_grads
 def cosine_similarity_of_grads(before, after):

@@ -1,9 +1,18 @@
-"""Grader-side defences against notebook-level tampering (nbgrader preprocessors).
+"""Grader-side defences against tampering (nbgrader preprocessors).
 
-``nbgrader_config.py`` loads this file by path (without importing the ``course_utils`` package,
-which would import torch into every nbgrader command) and puts :class:`GuardedExecute` in place
-of nbgrader's ``Execute`` preprocessor.  It changes nothing for an honest submission; for a
-tampered one it closes these holes (each measured in ``tests/test_tampering.py``):
+``nbgrader_config.py`` puts :class:`GuardedExecute` in place of nbgrader's ``Execute``
+preprocessor and :class:`HideHiddenTests` into the feedback.  ``GuardedExecute`` starts every
+grading kernel in a sandbox (:mod:`grader.sandbox`: the submission cannot read the instructor's
+files, touch other students' work or the gradebook, reach the network or stop the grader) and,
+inside that kernel, closes these holes (each measured in ``tests/test_tampering.py``).  It changes
+nothing for an honest submission.
+
+* **Replaced functions.**  Before the first cell of the submission runs, the guard loads
+  :mod:`grader.integrity` into the kernel, which records the functions the hidden tests rely on.
+  Before and after every graded cell it checks that they, the notebook's builtins and modules,
+  and the test helpers that locked cells defined (and the graded cell uses) are still genuine;
+  a graded cell that ran with any of them replaced gets an error output (so scores 0) naming
+  what was replaced.  No notebook needs code of its own for this.
 
 * **Execution-control tags.**  nbclient skips a cell tagged ``skip-execution`` (its
   ``skip_cells_with_tag``), and nbgrader gives a test cell that ran without an error output its
@@ -28,12 +37,15 @@ and undoes its patch before the check.  Such code is deliberate and obvious on r
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 from nbclient.util import run_sync
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import ClearHiddenTests, Execute
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_locked
+
+from grader.sandbox import SandboxedKernelManager
 
 #: Cell tags that make nbclient skip a cell or tolerate its error.
 EXECUTION_CONTROL_TAGS = frozenset({"skip-execution", "raises-exception"})
@@ -123,15 +135,41 @@ def restore():
 
 
 accept_events()
-guard = types.SimpleNamespace(restore=restore, accept_events=accept_events)
+
+# The record of genuine functions (grader/integrity.py, sent as source), taken now, before any
+# code of the submission has run.
+integrity = types.ModuleType("_grading_integrity")
+try:
+    exec(compile(INTEGRITY_SOURCE, "<grading integrity>", "exec"), integrity.__dict__)
+    integrity_error = None
+except BaseException as exc:  # noqa: BLE001  (reported in every graded cell)
+    integrity_error = type(exc).__name__ + ": " + str(exc)
+
+
+def check(source):
+    if integrity_error is not None:
+        return ["the grader could not record the genuine functions (" + integrity_error + ")"]
+    return integrity.tampered(ip.user_ns, source)
+
+
+def trust(source):
+    if integrity_error is not None:
+        return []
+    return integrity.trust_cell(ip.user_ns, source, ip.compile.get_code_name(source, source, 0))
+
+
+guard = types.SimpleNamespace(restore=restore, accept_events=accept_events, check=check, trust=trust)
 if not hasattr(builtins, GUARD_NAME):
     setattr(builtins, GUARD_NAME, guard)
 '''
 
 #: Sent (silently) before the notebook's first code cell, when its namespace is still pristine.
+#: The source of grader/integrity.py, which the guard runs inside the kernel.
+INTEGRITY_SOURCE = (Path(__file__).with_name("integrity.py")).read_text()
 GUARD_SOURCE = (
     "(lambda b: b.exec({body!r}, {{'__builtins__': b, 'get_ipython': get_ipython, "
-    "'GUARD_NAME': {name!r}}}))(__import__('builtins'))\n".format(body=_GUARD_BODY, name=GUARD_NAME))
+    "'GUARD_NAME': {name!r}, 'INTEGRITY_SOURCE': {integrity!r}}}))(__import__('builtins'))\n".format(
+        body=_GUARD_BODY, name=GUARD_NAME, integrity=INTEGRITY_SOURCE))
 
 #: Evaluated (as a user expression) before and after cells: the hooks that had to be restored.
 GUARD_EXPRESSION = f"{GUARD_NAME}.restore()"
@@ -157,7 +195,7 @@ def strip_execution_control_tags(nb: NotebookNode, extra_tags=()) -> list[tuple[
 
 
 def tamper_error_output(what: list[str]) -> NotebookNode:
-    """The error output that makes nbgrader give a test cell 0 points."""
+    """The error output that makes nbgrader give a test cell 0 points (kernel hooks altered)."""
     names = ", ".join(sorted(set(what)))
     message = ("this test cell ran while the submission had altered the kernel's error "
                f"reporting ({names}); its result cannot be trusted, so it scores 0")
@@ -165,12 +203,20 @@ def tamper_error_output(what: list[str]) -> NotebookNode:
                         traceback=[f"GradingTamperError: {message}"])
 
 
-def parse_guard_reply(reply) -> list[str] | None:
-    """The list of restored hooks from the kernel's reply to a guard request (None: no answer)."""
+def replaced_error_output(found: list[str]) -> NotebookNode:
+    """The error output of a graded cell that ran while functions the tests use were replaced."""
+    message = ("the tests cannot trust their tools, so this test scores 0: "
+               + "; ".join(dict.fromkeys(found)))
+    return NotebookNode(output_type="error", ename="GradingTamperError", evalue=message,
+                        traceback=[f"GradingTamperError: {message}"])
+
+
+def parse_guard_reply(reply, key: str = "guard") -> list[str] | None:
+    """The list that the guard expression ``key`` returned in the kernel's reply (None: no answer)."""
     if not reply:
         return None
     content = reply.get("content", {})
-    result = content.get("user_expressions", {}).get("guard")
+    result = content.get("user_expressions", {}).get(key)
     if content.get("status") != "ok" or not result or result.get("status") != "ok":
         return None
     text = result.get("data", {}).get("text/plain", "")
@@ -182,13 +228,18 @@ def parse_guard_reply(reply) -> list[str] | None:
 
 
 class GuardedExecute(Execute):
-    """nbgrader's ``Execute`` with the defences described in this module's docstring."""
+    """nbgrader's ``Execute`` in a sandboxed kernel, with the defences of this module's docstring."""
 
-    async def _run_guard(self, code: str, expression: str = GUARD_EXPRESSION) -> list[str] | None:
+    def __init__(self, *args, **kwargs):
+        # nbgrader's Execute passes AsyncKernelManager explicitly (over any configuration).
+        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        super().__init__(*args, **kwargs)
+
+    async def _run_guard(self, code: str, **expressions: str) -> dict[str, list[str] | None]:
         msg_id = self.kc.execute(code, silent=True, store_history=False,
-                                 user_expressions={"guard": expression})
+                                 user_expressions=expressions)
         reply = await self.async_wait_for_reply(msg_id)
-        return parse_guard_reply(reply)
+        return {key: parse_guard_reply(reply, key) for key in expressions}
 
     def preprocess(self, nb, resources=None, km=None):
         removed = strip_execution_control_tags(nb, [self.skip_cells_with_tag])
@@ -199,26 +250,46 @@ class GuardedExecute(Execute):
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         runs = cell.cell_type == "code" and bool(cell.source.strip())
+        graded, locked = runs and is_grade(cell), runs and is_locked(cell)
+        source = f"{cell.source!r}" if runs else ""
+        replaced: list[str] = []
         if runs:
-            # The snapshot is taken once, before the notebook's first code cell runs: a guard
-            # that a submission removed later is not reinstalled over its altered hooks.
+            # The guard (and the record of genuine functions) is installed once, before the
+            # notebook's first code cell runs: one that a submission removed later is not
+            # reinstalled over what it altered.
             code = "" if getattr(self, "_guard_installed", False) else GUARD_SOURCE
             self._guard_installed = True
-            restored = await self._run_guard(code)
-            if restored:
+            expressions = {"guard": GUARD_EXPRESSION}
+            if graded:
+                expressions["check"] = f"{GUARD_NAME}.check({source})"
+            before = await self._run_guard(code, **expressions)
+            if before["guard"]:
                 self.log.warning("Cell %d: restored kernel hooks altered by the submission: %s",
-                                 cell_index, ", ".join(restored))
+                                 cell_index, ", ".join(before["guard"]))
+            if graded:
+                replaced += before["check"] if before["check"] is not None else \
+                    ["the grader's integrity check (it gave no answer)"]
         cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
-        if runs and is_grade(cell):
-            restored = await self._run_guard("")
+        if graded:
+            after = await self._run_guard("", guard=GUARD_EXPRESSION,
+                                          trust=f"{GUARD_NAME}.trust({source})",
+                                          check=f"{GUARD_NAME}.check({source})")
+            restored = after["guard"]
             if restored is None:
                 restored = ["the grading guard itself (it gave no answer)"]
             if restored:
                 self.log.warning("Test cell %d ran with altered kernel hooks: %s",
                                  cell_index, ", ".join(restored))
                 cell.outputs.append(tamper_error_output(restored))
-        elif runs and is_locked(cell):
-            await self._run_guard("", ACCEPT_EXPRESSION)
+            for key in ("trust", "check"):
+                replaced += after[key] if after[key] is not None else \
+                    ["the grader's integrity check (it gave no answer)"]
+            if replaced:
+                self.log.warning("Test cell %d ran with replaced functions: %s",
+                                 cell_index, "; ".join(dict.fromkeys(replaced)))
+                cell.outputs.append(replaced_error_output(replaced))
+        elif locked:
+            await self._run_guard("", guard=ACCEPT_EXPRESSION, trust=f"{GUARD_NAME}.trust({source})")
         return cell
 
     # nbclient binds the synchronous wrapper to its own coroutine: rebind it to the one above.

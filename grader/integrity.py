@@ -1,22 +1,29 @@
-"""Tamper checks for the hidden tests: are the functions the tests rely on still the genuine ones?
+"""Tamper checks run by the grader: are the functions the hidden tests rely on still genuine?
 
-A submission runs in the same Python process as the tests, so it can replace what the tests call:
-``torch.nn.utils.clip_grad_norm_`` (the tests' reference), ``torch.allclose`` or ``math.isclose``
-(the comparisons), ``course_utils.checks.as_float`` or ``forbid_functions`` (the helpers), a
-builtin such as ``abs``, or a name in the notebook (``abs = lambda x: 0``, ``math = fake``).  Every
-autograded test cell calls :func:`check_untampered` at its start and at its end; it raises
-``AssertionError`` naming what was replaced, so that the cell scores 0.
+This file is grader code, not part of ``course_utils``: :class:`grader.preprocessors.GuardedExecute`
+sends its source into the grading kernel, where it runs (as a module of its own, kept out of
+``sys.modules``) before the first cell of the submission.  A submission runs in the same Python
+process as the tests, so it could replace what they call: ``torch.nn.utils.clip_grad_norm_`` (the
+tests' reference), ``torch.allclose`` or ``math.isclose`` (the comparisons),
+``course_utils.checks.as_float`` or ``forbid_functions`` (the helpers), a builtin such as
+``abs``, a name in the notebook (``abs = lambda x: 0``, ``math = fake``), or a function that a
+locked cell defined for the tests (``compare``, ``flat_params``).  Before and after every graded
+cell the grader calls :func:`tampered`; whatever it names costs that cell its points, and the
+student's feedback says what was replaced.
 
-What counts as genuine: a curated list of functions (:data:`TARGETS`) is recorded when this module
-is first imported (the notebook's first cell imports ``course_utils``, before any student code).
-At every check each one must still be the very same object, with the same code, and look like what
-it claims to be: a function implemented in C whose ``__name__`` is its own, or a Python function whose
-code lies in its library's installed package.  The check is cheap (about a millisecond) and prints
-nothing.  It cannot stop a determined attack from code that runs in the same process; it stops
+What counts as genuine: a curated list of functions (:data:`TARGETS`) is recorded when this code
+first runs, before any student code.  At every check each one must still be the very same object,
+with the same code (a function implemented in C must also carry its own name; a Python function
+must have its code in its library's installed package).  Test helpers are the functions that a
+locked cell of the notebook defines (:func:`trust_cell` records them, by the file name the kernel
+compiled that cell under); a check covers those the checked cell uses, directly or through other
+helpers.  The check costs about a millisecond and prints nothing.  It cannot stop a determined
+attack from code that runs in the same process (code that targets this checker itself); it stops
 every straightforward one (see ``tests/submissions/*/patch_library.py``).
 """
 from __future__ import annotations
 
+import ast
 import builtins
 import copy
 import math
@@ -40,7 +47,7 @@ import torch.testing
 import course_utils.checks
 import course_utils.seeding
 
-__all__ = ["TARGETS", "check_untampered", "keep_helpers", "tampered"]
+__all__ = ["TARGETS", "tampered", "trust_cell"]
 
 #: Builtins the tests use; a notebook (or a course_utils module) must not rebind them.
 BUILTIN_NAMES = (
@@ -99,8 +106,7 @@ def _package_dir(module: Any) -> str:
 _HOMES = tuple(d + os.sep for d in (_package_dir(torch), _package_dir(numpy), _package_dir(course_utils.checks)))
 _STDLIB = os.path.dirname(os.path.realpath(statistics.__file__)) + os.sep
 _WATCHED_MODULES = {m.__name__: m for m, _ in TARGETS if isinstance(m, types.ModuleType)}
-_WATCHED_MODULES.update({"course_utils.checks": course_utils.checks, "course_utils.seeding": course_utils.seeding,
-                         "course_utils.integrity": sys.modules[__name__]})
+_WATCHED_MODULES.update({"course_utils.checks": course_utils.checks, "course_utils.seeding": course_utils.seeding})
 
 
 def _codes(obj: Any) -> tuple[Any, ...]:
@@ -121,10 +127,20 @@ def _codes(obj: Any) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _looks_genuine(obj: Any, home: tuple[str, ...]) -> bool:
-    """A C function/descriptor or a class, or Python code whose every file lies in ``home``."""
-    if isinstance(obj, _C_TYPES) or isinstance(obj, type):
+def _c_name_ok(obj: Any, name: str) -> bool:
+    """A C function carries its own name (torch's linalg functions and dunder aliases are named
+    ``linalg_vector_norm``, ``abs``): ``math.isclose = operator.is_not`` is not genuine."""
+    own = getattr(obj, "__name__", None)
+    return own in (name, name.strip("_"), "linalg_" + name)
+
+
+def _looks_genuine(obj: Any, name: str, home: tuple[str, ...]) -> bool:
+    """A C function or descriptor with its own name, a class, or Python code whose every file lies
+    in ``home``."""
+    if isinstance(obj, type):
         return True
+    if isinstance(obj, _C_TYPES):
+        return _c_name_ok(obj, name)
     codes = [c for c in _codes(obj) if isinstance(c, types.CodeType)]
     if not codes:
         return type(obj).__name__ in ("_ArrayFunctionDispatcher", "method") and callable(obj)
@@ -149,7 +165,7 @@ def _snapshot() -> dict[tuple[int, str], tuple[Any, Any, tuple[Any, ...], bool]]
     for owner, names in TARGETS:
         for name in names:
             obj = _lookup(owner, name)
-            snap[(id(owner), name)] = (owner, obj, _codes(obj), _looks_genuine(obj, _home(owner)))
+            snap[(id(owner), name)] = (owner, obj, _codes(obj), _looks_genuine(obj, name, _home(owner)))
     return snap
 
 
@@ -171,31 +187,94 @@ def _label(owner: Any, name: str) -> str:
 _SNAPSHOT = _snapshot()
 _BUILTINS = {name: getattr(builtins, name) for name in BUILTIN_NAMES}
 _HELPERS = {name: getattr(course_utils.checks, name) for name in HELPER_NAMES}
-_REGISTERED: dict[int, tuple[dict, dict[str, Any]]] = {}
-#: Files (notebook cells) that called check_untampered: the test cells, whose functions are trusted.
-_TEST_FILES: set[str] = set()
+#: name -> (function, its code) of every test helper a locked cell defined; None where the name a
+#: locked cell defined was bound to something else when that cell ended.
+_TRUSTED: dict[str, tuple[Any, Any] | None] = {}
 
 
-def tampered(namespace: dict | None = None, helpers: Iterable[str] = (), _caller_file: str = "") -> list[str]:
-    """What was replaced, in words (empty when nothing was); :func:`check_untampered` explains."""
+def _defined_names(source: str) -> list[tuple[str, bool]]:
+    """(name, decorated) of the functions a cell's source defines at its top level."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [(n.name, bool(n.decorator_list)) for n in tree.body
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+
+
+def _used_names(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def _code_names(code: Any, out: set[str]) -> set[str]:
+    out.update(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _code_names(const, out)
+    return out
+
+
+def trust_cell(namespace: dict, source: str, filename: str) -> list[str]:
+    """Record the functions that a locked cell (``source``, compiled as ``filename``) defines as test
+    helpers.  Returns what is wrong already: a name the cell defines that is bound, when the cell
+    has run, to something that is not that cell's function (the submission rebound it)."""
+    found = []
+    for name, decorated in _defined_names(source):
+        obj = namespace.get(name)
+        code = getattr(obj, "__code__", None)
+        if type(obj) is types.FunctionType and code.co_filename == filename:
+            _TRUSTED[name] = (obj, code)
+        elif decorated and name in namespace:
+            # What a decorator made of it (a Hypothesis strategy, a wrapper): trusted as it is.
+            _TRUSTED[name] = (obj, None)
+        else:
+            _TRUSTED[name] = None
+            found.append(f"the test helper `{name}` is not the one a test cell defined")
+    return found
+
+
+def _helpers_used(namespace: dict, source: str) -> list[str]:
+    """The trusted helpers that ``source`` uses, directly or through other trusted helpers."""
+    todo = [n for n in _used_names(source) if n in _TRUSTED]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        record = _TRUSTED[name]
+        if record is not None and record[1] is not None:
+            todo += [n for n in _code_names(record[1], set()) if n in _TRUSTED and n not in seen]
+    return sorted(seen)
+
+
+def tampered(namespace: dict | None = None, source: str = "") -> list[str]:
+    """What was replaced, in words (empty when nothing was).
+
+    ``namespace`` (the notebook's globals) is also checked for rebound builtins, modules and
+    course_utils.checks helpers, and for the test helpers that ``source`` (a graded cell) uses."""
     found = []
     for (_, name), (owner, obj, codes, genuine) in _SNAPSHOT.items():
         now = _lookup(owner, name)
         if now is obj:
             same = _codes(now) == codes
         else:  # PyTorch itself wraps some functions later (torch._dynamo wraps torch.manual_seed)
-            same = _wraps(now, obj) and _codes(obj) == codes and _looks_genuine(now, _home(owner))
+            same = _wraps(now, obj) and _codes(obj) == codes and _looks_genuine(now, name, _home(owner))
         if not (same and genuine):
             found.append(f"{_label(owner, name)} was replaced")
     for modname, module in _WATCHED_MODULES.items():
         if sys.modules.get(modname) is not module:
             found.append(f"sys.modules[{modname!r}] was replaced")
-    for modname in ("course_utils.checks", "course_utils.integrity", "course_utils.seeding"):
+    for modname in ("course_utils.checks", "course_utils.seeding"):
         module = _WATCHED_MODULES[modname]
         shadows = [n for n in BUILTIN_NAMES if n in vars(module) and vars(module)[n] is not _BUILTINS[n]]
         found += [f"{modname}.{n} shadows the builtin {n}" for n in shadows]
-    if (check_untampered.__code__, tampered.__code__) != _OWN_CODE:
-        found.append("course_utils.integrity itself was changed")
+    if (tampered.__code__, trust_cell.__code__) != _OWN_CODE:
+        found.append("the grader's integrity check itself was changed")
     if namespace is not None:
         found += [f"the notebook rebinds the builtin `{n}`" for n in BUILTIN_NAMES
                   if n in namespace and namespace[n] is not _BUILTINS[n]]
@@ -203,47 +282,13 @@ def tampered(namespace: dict | None = None, helpers: Iterable[str] = (), _caller
                   if n in namespace and namespace[n] is not m]
         found += [f"the notebook's `{n}` is not course_utils.checks.{n}" for n, f in _HELPERS.items()
                   if n in namespace and namespace[n] is not f]
-        _, known = _REGISTERED.setdefault(id(namespace), (namespace, {}))
-        if _caller_file:
-            _TEST_FILES.add(_caller_file)
-        for name in helpers:
-            obj = namespace.get(name)
-            code = getattr(obj, "__code__", None)
-            from_test_cell = type(obj) is types.FunctionType and code.co_filename in _TEST_FILES
-            if from_test_cell and (code.co_filename == _caller_file or name not in known):
-                known[name] = (obj, code)  # defined by the calling test cell, or first seen: record it
-            elif name not in known:
+        for name in _helpers_used(namespace, source):
+            record, obj = _TRUSTED[name], namespace.get(name)
+            if record is None:
                 found.append(f"the test helper `{name}` is not the one a test cell defined")
-            elif obj is not known[name][0] or code is not known[name][1]:
+            elif obj is not record[0] or (record[1] is not None and getattr(obj, "__code__", None) is not record[1]):
                 found.append(f"the test helper `{name}` was replaced")
-    return found
+    return list(dict.fromkeys(found))
 
 
-def keep_helpers(namespace: dict, *names: str) -> None:
-    """Record the notebook functions ``names`` that tests use (from a locked cell that runs before any
-    student code); a later ``check_untampered(namespace, helpers=...)`` requires they are unchanged.
-    A name already recorded keeps its first record."""
-    _, known = _REGISTERED.setdefault(id(namespace), (namespace, {}))
-    for name in names:
-        obj = namespace[name]
-        known.setdefault(name, (obj, getattr(obj, "__code__", None)))
-
-
-def check_untampered(namespace: dict | None = None, helpers: Iterable[str] = ()) -> None:
-    """Raise ``AssertionError`` if a function the tests rely on was replaced.
-
-    ``namespace`` (the notebook's ``globals()``) is also checked for rebound builtins, modules and
-    course_utils.checks helpers.  ``helpers``: names of the notebook functions the calling cell
-    uses.  Each must be a function defined by a test cell (a cell that called this check, the
-    calling one included: ipykernel compiles each cell under its own file name); the first one seen
-    is recorded, and later calls require that same function unless the calling cell redefines it.
-    Functions of other cells can be recorded beforehand with :func:`keep_helpers`.
-    """
-    caller = sys._getframe(1).f_code.co_filename
-    found = tampered(namespace, helpers, _caller_file=caller)
-    if found:
-        raise AssertionError("the tests cannot trust their tools, so this test scores 0: "
-                             + "; ".join(dict.fromkeys(found)))
-
-
-_OWN_CODE = (check_untampered.__code__, tampered.__code__)
+_OWN_CODE = (tampered.__code__, trust_cell.__code__)
