@@ -62,13 +62,13 @@ PASSED_ENV = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "OMP_NUM_THREADS", "MKL_NUM_TH
               "COURSE_UTILS_PROGRESS", "PYDEVD_DISABLE_FILE_VALIDATION", "MPLBACKEND",
               "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE")
 PRIVATE_ENV = {
-    "HOME": "/tmp/home",
+    "HOME": "/tmp",
     "TMPDIR": "/tmp",
-    "JUPYTER_CONFIG_DIR": "/tmp/home/.jupyter",
-    "JUPYTER_DATA_DIR": "/tmp/home/.local/share/jupyter",
-    "JUPYTER_RUNTIME_DIR": "/tmp/home/.local/share/jupyter/runtime",
-    "IPYTHONDIR": "/tmp/home/.ipython",
-    "MPLCONFIGDIR": "/tmp/home/.config/matplotlib",
+    "JUPYTER_CONFIG_DIR": "/tmp/.jupyter",
+    "JUPYTER_DATA_DIR": "/tmp/.local/share/jupyter",
+    "JUPYTER_RUNTIME_DIR": "/tmp/.local/share/jupyter/runtime",
+    "IPYTHONDIR": "/tmp/.ipython",
+    "MPLCONFIGDIR": "/tmp/.config/matplotlib",
     "JUPYTER_PLATFORM_DIRS": "1",
     "PYTHONNOUSERSITE": "1",
     "USER": "student",
@@ -178,6 +178,9 @@ class SandboxedKernelManager(AsyncKernelManager):
             if problem:
                 raise SandboxUnavailable(problem)
             self._prepare_socket_folder()
+            # Without a parent pid (unset in the sandbox) ipykernel prints a console notice on its
+            # standard output, and a submission could print there too: not to the grader's terminal.
+            kw.setdefault("stdout", subprocess.DEVNULL)
         return await super()._async_pre_start_kernel(**kw)
 
     pre_start_kernel = _async_pre_start_kernel  # AsyncKernelManager binds its names to the base's
@@ -224,7 +227,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         # working folder is an empty one (nbgrader sends the cells from memory): nothing the
         # kernel writes reaches the host, and nothing next to the notebook is visible.
         args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", size,
-                 "--tmpfs", "/tmp", "--perms", "0777", "--dir", "/tmp/home"]
+                 "--tmpfs", "/tmp"]
         # bubblewrap makes the folders it creates above a mount point private to root (0700):
         # the kernel's user could not reach its own interpreter under /root/.pyenv.
         made = _parent_dirs([cwd], exclude=readonly)

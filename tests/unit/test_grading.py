@@ -120,3 +120,23 @@ def test_the_grader_checks_the_tests_tools_before_and_after_every_graded_cell():
     assert "math.isclose was replaced" in messages[0]
     assert messages[1] == "" and messages[3] == ""
     assert "the test helper `compare` was replaced" in messages[2]
+
+
+def test_every_nbgrader_entry_point_grades_in_the_sandbox():
+    """nbgrader autograde, the Formgrader and course.py all load nbgrader_config.py: its Execute is
+    GuardedExecute, whose kernels are sandboxed unless the configuration says otherwise."""
+    from pathlib import Path
+
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from grader.sandbox import SandboxedKernelManager
+
+    root = Path(__file__).resolve().parents[2]
+    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    assert cfg.Autograde.autograde_preprocessors[0] is GuardedExecute
+    execute = GuardedExecute(config=cfg)
+    assert execute.kernel_manager_class is SandboxedKernelManager
+    km = execute.kernel_manager_class(kernel_name="python3", config=cfg)
+    assert km.enabled and km.memory_gb == 4
+    cfg.SandboxedKernelManager.enabled = False          # --unsafe-no-sandbox
+    assert not SandboxedKernelManager(kernel_name="python3", config=cfg).enabled
