@@ -111,14 +111,15 @@ IMPORTS_GRADER = re.compile(r"""(?m)^[\s"']*(from\s+grader[\s.]|import\s+grader\
 
 
 def instructor_definitions() -> set[str]:
-    """Top-level functions and classes of the instructor-only modules (grader/, course_utils/grading.py)."""
+    """Public top-level functions and classes of the instructor-only modules (grader/,
+    course_utils/grading.py); private helpers such as ``_label`` are too generic to tell."""
     modules = sorted((ROOT / "grader").rglob("*.py")) + [ROOT / "course_utils" / "grading.py"]
     names: set[str] = set()
     for py in modules:
         if py.is_file():
             names.update(n.name for n in ast.parse(py.read_text()).body
                          if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                         and len(n.name) >= 6)
+                         and len(n.name) >= 6 and not n.name.startswith("_"))
     return names
 
 
