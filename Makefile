@@ -36,7 +36,7 @@ help:
 	@echo "make execute   re-run the solution notebooks in place (refreshes the outputs nbval checks)"
 	@echo "make bench     time every lesson and the gradient-norm monitor's overhead"
 	@echo "make lock      re-resolve requirements.in into requirements.lock and environment.yml"
-	@echo "make student-pack  build dist/gradient-clipping-student.zip (what students receive)"
+	@echo "make student-pack  build dist/gradient-clipping-student.zip (all a graded class receives)"
 	@echo "make clean     remove build and test artifacts (keeps .venv)"
 	@echo "Grading (scripts/course.py over nbgrader; COURSE=dir for another course folder):"
 	@echo "make grade-release            record every assignment in gradebook.db (generate_assignment)"

@@ -11,35 +11,120 @@ bytes, and tests/test_release.py fails when the committed notebooks/ are stale.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # What a student receives besides the release notebooks: the helper library and the files that
-# install the environment.  Nothing here may hold a solution, a hidden test or an answer key
-# (tests/test_leaks.py checks the archive).
-STUDENT_FILES = ["course_utils", "pyproject.toml", "requirements.in", "requirements.lock",
-                 "environment.yml"]
-STUDENT_README = """\
-# Gradient clipping in PyTorch: student materials
+# install the environment.  Nothing here may hold a solution, a hidden test, an answer key or
+# grading code (tests/test_leaks.py checks the archive).
+STUDENT_FILES = ["course_utils", "requirements.in", "requirements.lock", "environment.yml"]
+# Instructor-only files inside STUDENT_FILES, left out of the archive: the nbgrader preprocessors
+# that nbgrader_config.py loads for grading.  (course_utils.integrity stays: course_utils imports
+# it, and lessons 07 and 08 call it.)
+INSTRUCTOR_ONLY = {"course_utils/grading.py"}
+# The archive's own set-up (Makefile, check_setup.py for `make test`) and README, written for
+# students; its pyproject.toml is derived from the repository's by student_pyproject().
+STUDENT_PACK = ROOT / "student_pack"
+PACK_OWN_FILES = ["README.md", "Makefile", "check_setup.py"]
+#: The only package the archive installs (the repository's pyproject may list instructor packages).
+STUDENT_PACKAGE = "course_utils"
 
-Set up once (Python 3.11):
 
-    python3.11 -m venv .venv
-    .venv/bin/pip install -r requirements.lock
-    .venv/bin/pip install --no-deps --no-build-isolation -e .
-    .venv/bin/python -m ipykernel install --sys-prefix --name gradclip
-    .venv/bin/jupyter lab notebooks
+def _is_student_target(value: str) -> bool:
+    """Whether an entry point such as ``course_utils.cli:main`` lives in the student package."""
+    module = value.split(":")[0].strip()
+    return module == STUDENT_PACKAGE or module.startswith(STUDENT_PACKAGE + ".")
 
-Open the lessons in order (notebooks/01_gradients first), fill in the cells marked
-`YOUR CODE HERE`, and run the test cells below them for feedback.  Hand in the notebooks
-as your instructor tells you.
-"""
+
+def student_pyproject_data(data: dict) -> dict:
+    """The archive's pyproject: the repository's build system and project metadata, installing
+    only ``course_utils`` (never an instructor package), without the repository's tool settings
+    (pytest and the like) that point at files the archive does not hold."""
+    out = {"build-system": data["build-system"], "project": dict(data["project"])}
+    project = out["project"]
+    for group in ("scripts", "gui-scripts"):
+        if group in project:
+            kept = {k: v for k, v in project[group].items() if _is_student_target(v)}
+            if kept:
+                project[group] = kept
+            else:
+                del project[group]
+    if "entry-points" in project:
+        kept = {g: {k: v for k, v in eps.items() if _is_student_target(v)}
+                for g, eps in project["entry-points"].items()}
+        kept = {g: eps for g, eps in kept.items() if eps}
+        if kept:
+            project["entry-points"] = kept
+        else:
+            del project["entry-points"]
+    setuptools = dict(data.get("tool", {}).get("setuptools", {}))
+    setuptools["packages"] = [STUDENT_PACKAGE]
+    for key in ("package-data", "exclude-package-data", "package-dir"):
+        if key in setuptools:
+            kept = {k: v for k, v in setuptools[key].items()
+                    if k in ("", "*") or k == STUDENT_PACKAGE or k.startswith(STUDENT_PACKAGE + ".")}
+            if kept:
+                setuptools[key] = kept
+            else:
+                del setuptools[key]
+    setuptools.pop("py-modules", None)
+    out["tool"] = {"setuptools": setuptools}
+    return out
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {type(value).__name__} {value!r} as TOML")
+
+
+def _toml_table(name: str, table: dict, lines: list[str]) -> None:
+    scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
+    tables = {k: v for k, v in table.items() if isinstance(v, dict)}
+    if scalars or not tables:
+        lines += ["", f"[{name}]"] if lines else [f"[{name}]"]
+        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in scalars.items()]
+    for key, sub in tables.items():
+        _toml_table(f"{name}.{_toml_key(key)}", sub, lines)
+
+
+def dump_toml(data: dict) -> str:
+    """A small TOML writer for pyproject data (tables, strings, numbers, booleans, lists)."""
+    lines: list[str] = []
+    for name, table in data.items():
+        _toml_table(_toml_key(name), table, lines)
+    text = "\n".join(lines) + "\n"
+    if tomllib.loads(text) != data:
+        raise ValueError("the TOML writer did not round-trip the student pyproject")
+    return text
+
+
+def student_pyproject(text: str) -> str:
+    """The archive's pyproject.toml, derived from the text of the repository's."""
+    header = ("# Installs the course's helper library course_utils (`make setup` does it).\n"
+              "# Exact versions of everything else live in requirements.lock.\n")
+    return header + dump_toml(student_pyproject_data(tomllib.loads(text)))
 
 
 def assignments(source: Path) -> list[str]:
@@ -71,18 +156,22 @@ def generate_into(dest: Path) -> Path:
 
 
 def pack(archive: Path) -> Path:
-    """Write the zip a student receives: release notebooks, course_utils, environment files."""
+    """Write the zip a student receives: release notebooks, course_utils, environment files, and
+    the archive's own README, Makefile, check_setup.py and pyproject.toml."""
     archive.parent.mkdir(parents=True, exist_ok=True)
     top = "gradient-clipping"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(f"{top}/README.md", STUDENT_README)
+        for name in PACK_OWN_FILES:
+            zf.write(STUDENT_PACK / name, f"{top}/{name}")
+        zf.writestr(f"{top}/pyproject.toml", student_pyproject((ROOT / "pyproject.toml").read_text()))
         for rel in ["notebooks", *STUDENT_FILES]:
             path = ROOT / rel
             files = [path] if path.is_file() else sorted(path.rglob("*"))
             for f in files:
+                name = f.relative_to(ROOT).as_posix()
                 if f.is_file() and "__pycache__" not in f.parts and ".ipynb_checkpoints" not in f.parts \
-                        and not f.name.endswith(".egg-info"):
-                    zf.write(f, f"{top}/{f.relative_to(ROOT)}")
+                        and not f.name.endswith(".egg-info") and name not in INSTRUCTOR_ONLY:
+                    zf.write(f, f"{top}/{name}")
     return archive
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -97,6 +98,88 @@ def test_the_pack_holds_release_and_library_but_no_instructor_material(pack):
                  "nbgrader_config.py", "source_with_tests")
     bad = [n for n in names if any(f in n for f in forbidden)]
     assert not bad, f"the student archive holds instructor material: {bad}"
+
+
+# Grading and integrity machinery stays with instructors: the `grader` package, nbgrader's
+# configuration and preprocessors, gradebooks, tampering tests.  course_utils/integrity.py is the one
+# integrity module students get: course_utils imports it, and lessons 07 and 08 call it.
+INSTRUCTOR_PATH_PARTS = {"grader", "scripts", "tests", "solutions", "quizzes"}
+INSTRUCTOR_FILE_NAME = re.compile(r"grader|grading|gradebook|tamper|integrity|guard|nbgrader_config",
+                                  re.IGNORECASE)
+STUDENT_INTEGRITY = {"course_utils/integrity.py"}
+IMPORTS_GRADER = re.compile(r"""(?m)^[\s"']*(from\s+grader[\s.]|import\s+grader\b)""")
+
+
+def instructor_definitions() -> set[str]:
+    """Public top-level functions and classes of the instructor-only modules (grader/,
+    course_utils/grading.py); private helpers such as ``_label`` are too generic to tell."""
+    modules = sorted((ROOT / "grader").rglob("*.py")) + [ROOT / "course_utils" / "grading.py"]
+    names: set[str] = set()
+    for py in modules:
+        if py.is_file():
+            names.update(n.name for n in ast.parse(py.read_text()).body
+                         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                         and len(n.name) >= 6 and not n.name.startswith("_"))
+    return names
+
+
+def instructor_material(files: dict[str, bytes], instructor_files: dict[str, bytes],
+                        definitions: set[str]) -> list[str]:
+    """What in an archive (``files``: path inside the archive -> bytes) is grading machinery."""
+    found = []
+    copies = {content: name for name, content in instructor_files.items() if content.strip()}
+    for name, content in files.items():
+        rel = name.split("/", 1)[1] if "/" in name else name  # below the archive's top folder
+        parts = rel.split("/")
+        if INSTRUCTOR_PATH_PARTS & set(parts[:-1]):
+            found.append(f"{rel}: in an instructor folder")
+        elif INSTRUCTOR_FILE_NAME.search(parts[-1]) and rel not in STUDENT_INTEGRITY:
+            found.append(f"{rel}: named like grading or integrity machinery")
+        if content in copies:
+            found.append(f"{rel}: a copy of {copies[content]}")
+        text = content.decode("utf-8", errors="replace")
+        if IMPORTS_GRADER.search(text):
+            found.append(f"{rel}: imports the instructor package grader")
+        if rel.endswith(".py"):
+            defined = {n.group(1) for n in re.finditer(r"(?m)^(?:async\s+def|def|class)\s+(\w+)", text)}
+            if defined & definitions:
+                found.append(f"{rel}: defines instructor code {sorted(defined & definitions)}")
+    return found
+
+
+def _instructor_files() -> dict[str, bytes]:
+    files = {str(p.relative_to(ROOT)): p.read_bytes() for p in (ROOT / "grader").rglob("*")
+             if p.is_file() and "__pycache__" not in p.parts}
+    grading = ROOT / "course_utils" / "grading.py"
+    if grading.is_file():
+        files["course_utils/grading.py"] = grading.read_bytes()
+    return files
+
+
+def test_the_pack_holds_no_grading_machinery(pack):
+    with zipfile.ZipFile(pack) as zf:
+        files = {n: zf.read(n) for n in zf.namelist() if not n.endswith("/")}
+    found = instructor_material(files, _instructor_files(), instructor_definitions())
+    assert not found, "the student archive holds grading machinery:\n" + "\n".join(found)
+    pyproject = tomllib.loads(files["gradient-clipping/pyproject.toml"].decode())
+    assert pyproject["tool"]["setuptools"]["packages"] == ["course_utils"]
+
+
+def test_the_grading_machinery_check_finds_what_it_must():
+    definitions = instructor_definitions() | {"autograde_submission"}
+    honest = {"top/course_utils/integrity.py": b"def check_untampered(ns): ...\n",
+              "top/course_utils/checks.py": b"def check_global_norm(x): ...\n"}
+    assert instructor_material(honest, {"grader/cli.py": b"x = 1\n"}, definitions) == []
+    sneaked = {"top/grader/__init__.py": b"",
+               "top/course_utils/grading.py": b"x = 2\n",
+               "top/course_utils/tampering.py": b"x = 3\n",
+               "top/nbgrader_config.py": b"x = 4\n",
+               "top/course_utils/helpers.py": b"x = 1\n",
+               "top/course_utils/extra.py": b"from grader.cli import main\n",
+               "top/course_utils/more.py": b"def autograde_submission():\n    pass\n"}
+    found = instructor_material(sneaked, {"grader/cli.py": b"x = 1\n"}, definitions)
+    for name in sneaked:
+        assert any(f.startswith(name.split("/", 1)[1] + ":") for f in found), (name, found)
 
 
 def test_solution_cells_in_the_release_are_stubs():
