@@ -27,10 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 # install the environment.  Nothing here may hold a solution, a hidden test, an answer key or
 # grading code (tests/test_leaks.py checks the archive).
 STUDENT_FILES = ["course_utils", "requirements.in", "requirements.lock", "environment.yml"]
-# Instructor-only files inside STUDENT_FILES, left out of the archive: the nbgrader preprocessors
-# that nbgrader_config.py loads for grading.  (course_utils.integrity stays: course_utils imports
-# it, and lessons 07 and 08 call it.)
-INSTRUCTOR_ONLY = {"course_utils/grading.py"}
 # The archive's own set-up (Makefile, check_setup.py for `make test`) and README, written for
 # students; its pyproject.toml is derived from the repository's by student_pyproject().
 STUDENT_PACK = ROOT / "student_pack"
@@ -170,7 +166,7 @@ def pack(archive: Path) -> Path:
             for f in files:
                 name = f.relative_to(ROOT).as_posix()
                 if f.is_file() and "__pycache__" not in f.parts and ".ipynb_checkpoints" not in f.parts \
-                        and not f.name.endswith(".egg-info") and name not in INSTRUCTOR_ONLY:
+                        and not f.name.endswith(".egg-info"):
                     zf.write(f, f"{top}/{name}")
     return archive
 

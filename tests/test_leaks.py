@@ -101,19 +101,17 @@ def test_the_pack_holds_release_and_library_but_no_instructor_material(pack):
 
 
 # Grading and integrity machinery stays with instructors: the `grader` package, nbgrader's
-# configuration and preprocessors, gradebooks, tampering tests.  course_utils/integrity.py is the one
-# integrity module students get: course_utils imports it, and lessons 07 and 08 call it.
+# configuration and preprocessors, gradebooks, tampering tests.
 INSTRUCTOR_PATH_PARTS = {"grader", "scripts", "tests", "solutions", "quizzes"}
 INSTRUCTOR_FILE_NAME = re.compile(r"grader|grading|gradebook|tamper|integrity|guard|nbgrader_config",
                                   re.IGNORECASE)
-STUDENT_INTEGRITY = {"course_utils/integrity.py"}
 IMPORTS_GRADER = re.compile(r"""(?m)^[\s"']*(from\s+grader[\s.]|import\s+grader\b)""")
 
 
 def instructor_definitions() -> set[str]:
-    """Public top-level functions and classes of the instructor-only modules (grader/,
-    course_utils/grading.py); private helpers such as ``_label`` are too generic to tell."""
-    modules = sorted((ROOT / "grader").rglob("*.py")) + [ROOT / "course_utils" / "grading.py"]
+    """Public top-level functions and classes of the instructor-only modules (grader/); private
+    helpers such as ``_label`` are too generic to tell."""
+    modules = sorted((ROOT / "grader").rglob("*.py"))
     names: set[str] = set()
     for py in modules:
         if py.is_file():
@@ -133,7 +131,7 @@ def instructor_material(files: dict[str, bytes], instructor_files: dict[str, byt
         parts = rel.split("/")
         if INSTRUCTOR_PATH_PARTS & set(parts[:-1]):
             found.append(f"{rel}: in an instructor folder")
-        elif INSTRUCTOR_FILE_NAME.search(parts[-1]) and rel not in STUDENT_INTEGRITY:
+        elif INSTRUCTOR_FILE_NAME.search(parts[-1]):
             found.append(f"{rel}: named like grading or integrity machinery")
         if content in copies:
             found.append(f"{rel}: a copy of {copies[content]}")
@@ -150,9 +148,6 @@ def instructor_material(files: dict[str, bytes], instructor_files: dict[str, byt
 def _instructor_files() -> dict[str, bytes]:
     files = {str(p.relative_to(ROOT)): p.read_bytes() for p in (ROOT / "grader").rglob("*")
              if p.is_file() and "__pycache__" not in p.parts}
-    grading = ROOT / "course_utils" / "grading.py"
-    if grading.is_file():
-        files["course_utils/grading.py"] = grading.read_bytes()
     return files
 
 
@@ -167,11 +162,11 @@ def test_the_pack_holds_no_grading_machinery(pack):
 
 def test_the_grading_machinery_check_finds_what_it_must():
     definitions = instructor_definitions() | {"autograde_submission"}
-    honest = {"top/course_utils/integrity.py": b"def check_untampered(ns): ...\n",
-              "top/course_utils/checks.py": b"def check_global_norm(x): ...\n"}
+    honest = {"top/course_utils/checks.py": b"def check_global_norm(x): ...\n"}
     assert instructor_material(honest, {"grader/cli.py": b"x = 1\n"}, definitions) == []
     sneaked = {"top/grader/__init__.py": b"",
                "top/course_utils/grading.py": b"x = 2\n",
+               "top/course_utils/integrity.py": b"x = 5\n",
                "top/course_utils/tampering.py": b"x = 3\n",
                "top/nbgrader_config.py": b"x = 4\n",
                "top/course_utils/helpers.py": b"x = 1\n",

@@ -26,8 +26,8 @@ LESSON = "notebooks/01_gradients/01_gradients.ipynb"
 
 
 def _with_instructor_package(text: str) -> str:
-    """The repository's pyproject as it reads once it also installs an instructor package."""
-    old = 'packages = ["course_utils"]'
+    """The repository's pyproject with more instructor material: package data and entry points."""
+    old = 'packages = ["course_utils", "grader"]'
     assert old in text, "the test's edit no longer applies to pyproject.toml"
     return text.replace(old, 'packages = ["course_utils", "grader"]\n'
                              'package-data = {grader = ["*.json"], course_utils = ["*.txt"]}') + \
