@@ -113,6 +113,46 @@ def test_the_key_is_rarely_the_longest_or_the_shortest_option(quiz, which):
         f"allowed, so that always picking the {which} option cannot pass): {hits}")
 
 
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9.]+", text.lower()))
+
+
+def _shared_words(q) -> dict[str, int]:
+    """For each option, the words it shares with the other options (summed over them)."""
+    w = {k: _words(str(q["options"][k])) for k in "ABCD"}
+    return {k: sum(len(w[k] & w[j]) for j in "ABCD" if j != k) for k in "ABCD"}
+
+
+#: Rules a student could answer by without reading the question; ties are broken at random, so a
+#: question counts as the share of the tied options that is the key.
+FORM_RULES = {
+    "the longest option": lambda q: _lengths(q),
+    "the shortest option": lambda q: {k: -n for k, n in _lengths(q).items()},
+    # Distractors made by changing one part of the key each leave the key as the option most like
+    # the others; a student who knows nothing picks it.
+    "the option most like the others": _shared_words,
+}
+
+
+def expected_score(qs, rule) -> float:
+    total = 0.0
+    for q in qs:
+        score = rule(q)
+        best = [k for k in "ABCD" if score[k] == max(score.values())]
+        total += (q["answer"] in best) / len(best)
+    return total
+
+
+@pytest.mark.parametrize("rule", list(FORM_RULES))
+@pytest.mark.parametrize("quiz", QUIZ_IDS)
+def test_no_rule_about_the_options_form_scores_more_than_a_third(quiz, rule):
+    qs = build_quizzes.quiz_questions(QUESTIONS, quiz)
+    got = expected_score(qs, FORM_RULES[rule])
+    assert got <= len(qs) / 3, (
+        f"{quiz}: always choosing {rule} (ties at random) scores {got:.2f} of {len(qs)} on average; "
+        f"at most a third is allowed")
+
+
 @pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: q["id"])
 def test_a_key_is_never_much_longer_or_shorter_than_every_wrong_option(q):
     n = _lengths(q)
@@ -138,6 +178,11 @@ def test_the_form_checks_can_fail():
     assert _key_is(longest, "longest") and not _key_is(longest, "shortest")
     tie = {"answer": "A", "options": {"A": "13.0", "B": "17.0", "C": "9.5", "D": "169.0"}}
     assert not _key_is(tie, "longest") and not _key_is(tie, "shortest")
+    assert expected_score([tie], FORM_RULES["the longest option"]) == 0.0
+    assert expected_score([tie], FORM_RULES["the shortest option"]) == 0.0
+    central = {"answer": "C", "options": {"A": "5.0 [0.6, -0.8]", "B": "4.0 [1.0, -1.0]", "C": "4.0 [0.75, -1.0]",
+                                          "D": "1.0 [0.75, -1.0]"}}
+    assert expected_score([central], FORM_RULES["the option most like the others"]) == 1.0
 
 
 # --- Difficulty ---------------------------------------------------------------------------------------
