@@ -37,8 +37,8 @@ QUIZZES = {
 }
 LETTERS = ("A", "B", "C", "D")
 KERNELSPEC = {"name": "gradclip", "display_name": "Python 3 (gradient clipping course)", "language": "python"}
-REQUIRED = ("id", "lesson", "question", "options", "answer", "explanation")
-OPTIONAL = ("snippet", "expect", "covers", "difficulty")
+REQUIRED = ("id", "lesson", "difficulty", "question", "options", "answer", "explanation")
+OPTIONAL = ("snippet", "expect", "covers")
 
 FORMAT_RULE = (
     "Set each answer variable to **one letter as a Python string**: `\"A\"`, `\"B\"`, `\"C\"` or `\"D\"`. "
