@@ -37,7 +37,7 @@ QUIZZES = {
 }
 LETTERS = ("A", "B", "C", "D")
 KERNELSPEC = {"name": "gradclip", "display_name": "Python 3 (gradient clipping course)", "language": "python"}
-REQUIRED = ("id", "lesson", "question", "options", "answer", "explanation")
+REQUIRED = ("id", "lesson", "difficulty", "question", "options", "answer", "explanation")
 OPTIONAL = ("snippet", "expect", "covers")
 
 FORMAT_RULE = (

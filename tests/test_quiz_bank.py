@@ -81,9 +81,168 @@ def test_answers_are_spread_over_the_letters():
     counts = collections.Counter(q["answer"] for q in QUESTIONS)
     expected = len(QUESTIONS) / 4
     assert all(abs(counts[k] - expected) <= 2 for k in "ABCD"), f"unbalanced answer key: {dict(counts)}"
-    for quiz in build_quizzes.QUIZZES:
-        keys = [q["answer"] for q in build_quizzes.quiz_questions(QUESTIONS, quiz)]
-        assert len(set(keys)) == 4, f"{quiz} does not use every letter as an answer: {keys}"
+
+
+# --- No cue from the form of the options -------------------------------------------------------------
+# A student who knows nothing must not beat a third of any quiz by a rule about the options' form:
+# always the longest option, always the shortest, always the same letter. Lengths are the number of
+# characters of each option's text (as the student sees it, stripped).
+QUIZ_IDS = list(build_quizzes.QUIZZES)
+#: A key may be the longest option only by a small margin: at most this factor times the longest wrong
+#: option, plus a few characters so that short outputs ("13.0" against "9.5") are not held to a ratio.
+KEY_MARGIN_FACTOR, KEY_MARGIN_CHARS = 1.5, 5
+
+
+def _lengths(q) -> dict[str, int]:
+    return {k: len(str(q["options"][k]).strip()) for k in "ABCD"}
+
+
+def _key_is(q, which) -> bool:
+    n = _lengths(q)
+    key, wrong = n[q["answer"]], [n[k] for k in "ABCD" if k != q["answer"]]
+    return key > max(wrong) if which == "longest" else key < min(wrong)
+
+
+@pytest.mark.parametrize("which", ["longest", "shortest"])
+@pytest.mark.parametrize("quiz", QUIZ_IDS)
+def test_the_key_is_rarely_the_longest_or_the_shortest_option(quiz, which):
+    qs = build_quizzes.quiz_questions(QUESTIONS, quiz)
+    hits = [q["id"] for q in qs if _key_is(q, which)]
+    assert len(hits) <= len(qs) / 3, (
+        f"{quiz}: the key is the strictly {which} option in {len(hits)} of {len(qs)} questions (at most a third "
+        f"allowed, so that always picking the {which} option cannot pass): {hits}")
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9.]+", text.lower()))
+
+
+def _shared_words(q) -> dict[str, int]:
+    """For each option, the words it shares with the other options (summed over them)."""
+    w = {k: _words(str(q["options"][k])) for k in "ABCD"}
+    return {k: sum(len(w[k] & w[j]) for j in "ABCD" if j != k) for k in "ABCD"}
+
+
+#: Rules a student could answer by without reading the question; ties are broken at random, so a
+#: question counts as the share of the tied options that is the key.
+FORM_RULES = {
+    "the longest option": lambda q: _lengths(q),
+    "the shortest option": lambda q: {k: -n for k, n in _lengths(q).items()},
+    # Distractors made by changing one part of the key each leave the key as the option most like
+    # the others; a student who knows nothing picks it.
+    "the option most like the others": _shared_words,
+}
+
+
+def expected_score(qs, rule) -> float:
+    total = 0.0
+    for q in qs:
+        score = rule(q)
+        best = [k for k in "ABCD" if score[k] == max(score.values())]
+        total += (q["answer"] in best) / len(best)
+    return total
+
+
+@pytest.mark.parametrize("rule", list(FORM_RULES))
+@pytest.mark.parametrize("quiz", QUIZ_IDS)
+def test_no_rule_about_the_options_form_scores_more_than_a_third(quiz, rule):
+    qs = build_quizzes.quiz_questions(QUESTIONS, quiz)
+    got = expected_score(qs, FORM_RULES[rule])
+    assert got <= len(qs) / 3, (
+        f"{quiz}: always choosing {rule} (ties at random) scores {got:.2f} of {len(qs)} on average; "
+        f"at most a third is allowed")
+
+
+@pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: q["id"])
+def test_a_key_is_never_much_longer_or_shorter_than_every_wrong_option(q):
+    n = _lengths(q)
+    key, wrong = n[q["answer"]], [n[k] for k in "ABCD" if k != q["answer"]]
+    assert key <= KEY_MARGIN_FACTOR * max(wrong) + KEY_MARGIN_CHARS, \
+        f"{q['id']}: the key has {key} characters, the longest wrong option {max(wrong)}: rewrite the options to equal weight"
+    assert min(wrong) <= KEY_MARGIN_FACTOR * key + KEY_MARGIN_CHARS, \
+        f"{q['id']}: the key has {key} characters, every wrong option at least {min(wrong)}: rewrite the options to equal weight"
+
+
+@pytest.mark.parametrize("quiz", QUIZ_IDS)
+def test_keys_are_balanced_over_the_letters_in_every_quiz(quiz):
+    # Within one of an even spread: always answering one letter then scores at most n/4 + 1 of n
+    # (4 of 12, 4 of 15, 3 of 10), and every letter is used.
+    keys = [q["answer"] for q in build_quizzes.quiz_questions(QUESTIONS, quiz)]
+    counts = collections.Counter(keys)
+    assert all(abs(counts[k] - len(keys) / 4) <= 1 for k in "ABCD"), \
+        f"{quiz}: keys per letter {dict(sorted(counts.items()))} for {len(keys)} questions: keep within 1 of {len(keys) / 4:g}"
+
+
+def test_the_form_checks_can_fail():
+    longest = {"answer": "B", "options": {"A": "short", "B": "a much longer correct option", "C": "tiny", "D": "brief"}}
+    assert _key_is(longest, "longest") and not _key_is(longest, "shortest")
+    tie = {"answer": "A", "options": {"A": "13.0", "B": "17.0", "C": "9.5", "D": "169.0"}}
+    assert not _key_is(tie, "longest") and not _key_is(tie, "shortest")
+    assert expected_score([tie], FORM_RULES["the longest option"]) == 0.0
+    assert expected_score([tie], FORM_RULES["the shortest option"]) == 0.0
+    central = {"answer": "C", "options": {"A": "5.0 [0.6, -0.8]", "B": "4.0 [1.0, -1.0]", "C": "4.0 [0.75, -1.0]",
+                                          "D": "1.0 [0.75, -1.0]"}}
+    assert expected_score([central], FORM_RULES["the option most like the others"]) == 1.0
+
+
+# --- Difficulty ---------------------------------------------------------------------------------------
+DIFFICULTIES = ("easy", "medium", "hard")
+MIN_HARD_SHARE = 0.25
+
+
+@pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: q["id"])
+def test_every_question_has_a_difficulty(q):
+    assert q.get("difficulty") in DIFFICULTIES, f"{q['id']}: difficulty {q.get('difficulty')!r}, expected one of {DIFFICULTIES}"
+
+
+def _is_table(text: str) -> bool:
+    return bool(re.search(r"^\s*\|[-| :]+\|\s*$", text, re.M))
+
+
+@pytest.mark.parametrize("quiz", QUIZ_IDS)
+def test_every_quiz_spreads_its_difficulty(quiz):
+    qs = build_quizzes.quiz_questions(QUESTIONS, quiz)
+    levels = collections.Counter(q.get("difficulty") for q in qs)
+    assert levels["hard"] >= MIN_HARD_SHARE * len(qs), \
+        f"{quiz}: {levels['hard']} hard questions of {len(qs)}, at least a quarter are required ({dict(levels)})"
+    assert all(levels[d] for d in DIFFICULTIES), f"{quiz}: not every difficulty is present: {dict(levels)}"
+    # Hard means work to do, not a harder fact to recall: at least one hard question has code to predict
+    # or a table to judge.
+    worked = [q["id"] for q in qs if q.get("difficulty") == "hard" and (q.get("snippet") or _is_table(q["question"]))]
+    assert worked, f"{quiz}: no hard question has a snippet or a table"
+
+
+# --- Explanations address every option ----------------------------------------------------------------
+# Convention: the explanation first says, in words, why the key is right (without naming its letter),
+# then takes each wrong option in turn, marked "(A)", "(B)", ... and says why it is wrong.
+OPTION_MARK = re.compile(r"\(([A-D])\)")
+MIN_KEY_WORDS, MIN_WRONG_WORDS = 8, 5
+
+
+def explanation_parts(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """The part before the first option mark, and (letter, text) for each marked part."""
+    pieces = OPTION_MARK.split(" ".join(text.split()))
+    return pieces[0], list(zip(pieces[1::2], pieces[2::2]))
+
+
+@pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: q["id"])
+def test_the_explanation_says_why_each_wrong_option_is_wrong(q):
+    key = q["answer"]
+    lead, parts = explanation_parts(q["explanation"])
+    marked = {letter for letter, _ in parts}
+    wrong = set("ABCD") - {key}
+    assert wrong <= marked, \
+        f"{q['id']}: the explanation does not take up option(s) {sorted(wrong - marked)}: mark each as '(X) why it is wrong'"
+    assert key not in marked, f"{q['id']}: the explanation marks the key ({key}); explain the key in words first"
+    assert len(lead.split()) >= MIN_KEY_WORDS, f"{q['id']}: say why the key is right before the wrong options"
+    short = [letter for letter, body in parts if len(body.split()) < MIN_WRONG_WORDS]
+    assert not short, f"{q['id']}: the reason given for option(s) {short} is too short to explain anything"
+
+
+def test_the_explanation_check_can_fail():
+    lead, parts = explanation_parts("Because the norm is global, it is 13. (A) wrong. (B) sums the norms, not squares.")
+    assert len(lead.split()) >= MIN_KEY_WORDS and [p[0] for p in parts] == ["A", "B"]
+    assert len(parts[0][1].split()) < MIN_WRONG_WORDS  # "(A) wrong." says nothing
 
 
 RUNNER = r"""

@@ -27,19 +27,19 @@ class SneakyStr(str):
 answer_q01 = AlwaysEqual()
 
 # %% answer_q02
-answer_q02 = SneakyStr("C")
+answer_q02 = SneakyStr("B")
 
 # %% answer_q03
 answer_q03 = AlwaysEqual()
 
 # %% answer_q04
-answer_q04 = SneakyStr("D")
+answer_q04 = SneakyStr("A")
 
 # %% answer_q05
 answer_q05 = AlwaysEqual()
 
 # %% answer_q06
-answer_q06 = SneakyStr("D")
+answer_q06 = SneakyStr("C")
 
 # %% answer_q07
 answer_q07 = AlwaysEqual()

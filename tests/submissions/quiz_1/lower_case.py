@@ -1,20 +1,20 @@
 # %% answer_q01
-answer_q01 = "b"
+answer_q01 = "c"
 
 # %% answer_q02
-answer_q02 = "c"
+answer_q02 = "b"
 
 # %% answer_q03
-answer_q03 = "a"
+answer_q03 = "d"
 
 # %% answer_q04
-answer_q04 = "d"
+answer_q04 = "a"
 
 # %% answer_q05
-answer_q05 = "c"
+answer_q05 = "d"
 
 # %% answer_q06
-answer_q06 = "d"
+answer_q06 = "c"
 
 # %% answer_q07
 answer_q07 = "a"
@@ -29,7 +29,7 @@ answer_q09 = "a"
 answer_q10 = "b"
 
 # %% answer_q11
-answer_q11 = "d"
+answer_q11 = "c"
 
 # %% answer_q12
 answer_q12 = "b"

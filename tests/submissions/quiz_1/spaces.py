@@ -1,20 +1,20 @@
 # %% answer_q01
-answer_q01 = "B  "
+answer_q01 = "C  "
 
 # %% answer_q02
-answer_q02 = "\tc\n"
+answer_q02 = "\tb\n"
 
 # %% answer_q03
-answer_q03 = "  A"
+answer_q03 = "  D"
 
 # %% answer_q04
-answer_q04 = " d "
+answer_q04 = " a "
 
 # %% answer_q05
-answer_q05 = "C  "
+answer_q05 = "D  "
 
 # %% answer_q06
-answer_q06 = "\td\n"
+answer_q06 = "\tc\n"
 
 # %% answer_q07
 answer_q07 = "  A"
@@ -29,7 +29,7 @@ answer_q09 = "A  "
 answer_q10 = "\tb\n"
 
 # %% answer_q11
-answer_q11 = "  D"
+answer_q11 = "  C"
 
 # %% answer_q12
 answer_q12 = " b "

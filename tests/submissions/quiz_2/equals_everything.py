@@ -27,37 +27,37 @@ class SneakyStr(str):
 answer_q01 = AlwaysEqual()
 
 # %% answer_q02
-answer_q02 = SneakyStr("B")
+answer_q02 = SneakyStr("A")
 
 # %% answer_q03
 answer_q03 = AlwaysEqual()
 
 # %% answer_q04
-answer_q04 = SneakyStr("D")
+answer_q04 = SneakyStr("B")
 
 # %% answer_q05
 answer_q05 = AlwaysEqual()
 
 # %% answer_q06
-answer_q06 = SneakyStr("C")
+answer_q06 = SneakyStr("A")
 
 # %% answer_q07
 answer_q07 = AlwaysEqual()
 
 # %% answer_q08
-answer_q08 = SneakyStr("C")
+answer_q08 = SneakyStr("A")
 
 # %% answer_q09
 answer_q09 = AlwaysEqual()
 
 # %% answer_q10
-answer_q10 = SneakyStr("D")
+answer_q10 = SneakyStr("B")
 
 # %% answer_q11
 answer_q11 = AlwaysEqual()
 
 # %% answer_q12
-answer_q12 = SneakyStr("A")
+answer_q12 = SneakyStr("C")
 
 # %% answer_q13
 answer_q13 = AlwaysEqual()

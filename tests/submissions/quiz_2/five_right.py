@@ -1,44 +1,44 @@
 # %% answer_q01
-answer_q01 = "C"
+answer_q01 = "D"
 
 # %% answer_q02
-answer_q02 = "B"
+answer_q02 = "A"
 
 # %% answer_q03
-answer_q03 = "A"
+answer_q03 = "D"
 
 # %% answer_q04
-answer_q04 = "D"
+answer_q04 = "B"
 
 # %% answer_q05
-answer_q05 = "B"
+answer_q05 = "C"
 
 # %% answer_q06
-answer_q06 = "D"
+answer_q06 = "B"
 
 # %% answer_q07
 answer_q07 = "B"
 
 # %% answer_q08
-answer_q08 = "D"
+answer_q08 = "B"
 
 # %% answer_q09
-answer_q09 = "C"
+answer_q09 = "A"
 
 # %% answer_q10
-answer_q10 = "A"
+answer_q10 = "C"
 
 # %% answer_q11
-answer_q11 = "D"
+answer_q11 = "A"
 
 # %% answer_q12
-answer_q12 = "B"
+answer_q12 = "D"
 
 # %% answer_q13
-answer_q13 = "A"
+answer_q13 = "D"
 
 # %% answer_q14
 answer_q14 = "C"
 
 # %% answer_q15
-answer_q15 = "B"
+answer_q15 = "C"

@@ -33,7 +33,7 @@ answer_q02 = SneakyStr("A")
 answer_q03 = AlwaysEqual()
 
 # %% answer_q04
-answer_q04 = SneakyStr("B")
+answer_q04 = SneakyStr("D")
 
 # %% answer_q05
 answer_q05 = AlwaysEqual()
@@ -45,10 +45,10 @@ answer_q06 = SneakyStr("C")
 answer_q07 = AlwaysEqual()
 
 # %% answer_q08
-answer_q08 = SneakyStr("D")
+answer_q08 = SneakyStr("C")
 
 # %% answer_q09
 answer_q09 = AlwaysEqual()
 
 # %% answer_q10
-answer_q10 = SneakyStr("C")
+answer_q10 = SneakyStr("A")

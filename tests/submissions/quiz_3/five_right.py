@@ -1,5 +1,5 @@
 # %% answer_q01
-answer_q01 = "B"
+answer_q01 = "A"
 
 # %% answer_q02
 answer_q02 = "A"
@@ -8,22 +8,22 @@ answer_q02 = "A"
 answer_q03 = "C"
 
 # %% answer_q04
-answer_q04 = "B"
+answer_q04 = "D"
 
 # %% answer_q05
-answer_q05 = "D"
+answer_q05 = "B"
 
 # %% answer_q06
 answer_q06 = "D"
 
 # %% answer_q07
-answer_q07 = "B"
+answer_q07 = "C"
 
 # %% answer_q08
-answer_q08 = "A"
+answer_q08 = "D"
 
 # %% answer_q09
-answer_q09 = "B"
+answer_q09 = "A"
 
 # %% answer_q10
-answer_q10 = "D"
+answer_q10 = "B"
