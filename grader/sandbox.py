@@ -223,17 +223,17 @@ class SandboxedKernelManager(AsyncKernelManager):
         args = [bwrap_path(), *_namespace_args(), "--die-with-parent", "--new-session",
                 "--hostname", "grading-sandbox", "--clearenv"]
         readonly = _readonly_paths()
-        # Only the sandbox's own processes see these file systems: writable by its user.  The
-        # working folder is an empty one (nbgrader sends the cells from memory): nothing the
-        # kernel writes reaches the host, and nothing next to the notebook is visible.
+        # Only the sandbox's own processes see its in-memory file systems: writable by its user.
         args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", size,
                  "--tmpfs", "/tmp"]
         # bubblewrap makes the folders it creates above a mount point private to root (0700):
         # the kernel's user could not reach its own interpreter under /root/.pyenv.
-        made = _parent_dirs([cwd], exclude=readonly)
-        args += made
-        args += ["--perms", "0777", "--size", size, "--tmpfs", cwd]
-        args += _parent_dirs(readonly + [self._sandbox_dir], exclude=[cwd, *readonly], made=made)
+        cwd_parents = _parent_dirs([cwd], exclude=readonly)
+        # The working folder is an empty one (nbgrader sends the cells from memory): nothing the
+        # kernel writes there reaches the host, and nothing next to the notebook is visible.
+        args += cwd_parents + ["--perms", "0777", "--size", size, "--tmpfs", cwd]
+        args += _parent_dirs(readonly + [self._sandbox_dir], exclude=[cwd, *readonly],
+                             made=cwd_parents)
         for path in readonly:
             args += ["--ro-bind", path, path]
         args += _root_symlinks()
