@@ -178,9 +178,11 @@ class SandboxedKernelManager(AsyncKernelManager):
             if problem:
                 raise SandboxUnavailable(problem)
             self._prepare_socket_folder()
-            # Without a parent pid (unset in the sandbox) ipykernel prints a console notice on its
-            # standard output, and a submission could print there too: not to the grader's terminal.
+            # The kernel's own standard output and error (ipykernel's console notice, and whatever a
+            # submission writes to file descriptors 1 and 2) must not reach the grader's terminal,
+            # where they could forge lines of the grading report.
             kw.setdefault("stdout", subprocess.DEVNULL)
+            kw.setdefault("stderr", subprocess.DEVNULL)
         return await super()._async_pre_start_kernel(**kw)
 
     pre_start_kernel = _async_pre_start_kernel  # AsyncKernelManager binds its names to the base's
