@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ISOLATED_ENV
 from support import ROOT, nbgrader_meta, read_nb
 
 import release  # scripts/release.py
 
 TOP = "gradient-clipping"
+#: Where Jupyter, IPython and matplotlib would write (see the root conftest.py).
+STATE_DIRS = ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR")
 LESSON = "notebooks/01_gradients/01_gradients.ipynb"
 
 
@@ -68,10 +69,11 @@ def _student_env(tmp: Path) -> dict[str, str]:
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep)
                                   if p and not Path(p).resolve().is_relative_to(course_bin))
     env["HOME"] = str(tmp / "home")
-    for key, value in ISOLATED_ENV.items():
-        env[key] = str(tmp / "state" / Path(value).name) if value.startswith(os.sep) else value
-    for key in ("HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR",
-                "MPLCONFIGDIR"):
+    # The root conftest.py already put Jupyter's, IPython's and matplotlib's folders (and their
+    # other settings) into os.environ; the student's get folders of their own.
+    for key in STATE_DIRS:
+        env[key] = str(tmp / "state" / key.lower())
+    for key in ("HOME", *STATE_DIRS):
         Path(env[key]).mkdir(parents=True, exist_ok=True)
     return env
 
