@@ -276,13 +276,22 @@ def tampered(namespace: dict | None = None, source: str = "") -> list[str]:
     if (tampered.__code__, trust_cell.__code__) != _OWN_CODE:
         found.append("the grader's integrity check itself was changed")
     if namespace is not None:
+        # Names of the notebook that the graded cell reads, itself or through its helpers: a
+        # builtin, module or checks helper rebound there would change what the tests see.  (A name
+        # the tests never read is the submission's own business: quiz tests read no builtin.)
+        helpers = _helpers_used(namespace, source)
+        used = _used_names(source)
+        for name in helpers:
+            record = _TRUSTED[name]
+            if record is not None and record[1] is not None:
+                _code_names(record[1], used)
         found += [f"the notebook rebinds the builtin `{n}`" for n in BUILTIN_NAMES
-                  if n in namespace and namespace[n] is not _BUILTINS[n]]
+                  if n in used and n in namespace and namespace[n] is not _BUILTINS[n]]
         found += [f"the notebook's `{n}` is not the module {m.__name__}" for n, m in MODULE_ALIASES.items()
-                  if n in namespace and namespace[n] is not m]
+                  if n in used and n in namespace and namespace[n] is not m]
         found += [f"the notebook's `{n}` is not course_utils.checks.{n}" for n, f in _HELPERS.items()
-                  if n in namespace and namespace[n] is not f]
-        for name in _helpers_used(namespace, source):
+                  if n in used and n in namespace and namespace[n] is not f]
+        for name in helpers:
             record, obj = _TRUSTED[name], namespace.get(name)
             if record is None:
                 found.append(f"the test helper `{name}` is not the one a test cell defined")

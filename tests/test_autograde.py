@@ -5,13 +5,16 @@ student put in the exercise cells) and ``expected_scores.csv``, the score each t
 In a notebook with one exercise cell the whole file is its answer; with several, the file is split
 by lines ``# %% <grade_id>`` naming the exercise cell that the following code answers (cells not
 named keep the release stub).  The student ``untouched`` hands in the release notebook as it is.  A sample with an infinite loop
-is cut by nbgrader's per-cell timeout and must not hold up the others.
+is cut by nbgrader's per-cell timeout and must not hold up the others.  Grading goes through
+``scripts/course.py autograde --jobs 2`` (nbgrader's API, the sandbox, two workers).
 """
 from __future__ import annotations
 
 import csv
 import hashlib
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -86,8 +89,13 @@ def graded(request, tmp_path_factory):
         dest = course / "submitted" / student / assignment / f"{assignment}.ipynb"
         build_submission(release_nb, answer, dest)
         digests[dest] = _digest(dest)
-    run_nbgrader(course, "autograde", assignment, "--create", "--force", "--log-level=WARN",
-                 f"--Execute.timeout={CELL_TIMEOUT}")
+    # Graded as an instructor grades: course.py autograde, two submissions at once (each in its
+    # own sandboxed kernel), so these expected tables also hold for parallel grading.
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "course.py"), "--course", str(course),
+                           "autograde", assignment, "--timeout", str(CELL_TIMEOUT), "--jobs", "2"],
+                          capture_output=True, text=True, timeout=3600)
+    assert proc.returncode == 0 and "; 0 could not be graded" in proc.stdout, \
+        f"course.py autograde exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
     scores = cell_scores(course, assignment, students)
     return dict(assignment=assignment, course=course, scores=scores, expected=students,
                 digests=digests)

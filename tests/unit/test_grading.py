@@ -80,17 +80,18 @@ def test_a_tagged_test_runs_and_a_suppressed_error_still_counts():
         # hooks altered while a test runs (as a thread could): the test cannot be trusted
         _grade_cell("get_ipython().input_transformers_post.append(lambda lines: lines)"),
         _grade_cell("assert x == 1"),                          # restored before it ran
-        # shadowing builtins in the notebook's namespace does not break the guard, but the
-        # integrity check names it, and the test cell after it scores 0
+        # shadowing builtins in the notebook's namespace does not break the guard; the integrity
+        # check names a rebound builtin only in a test that reads it
         nbformat.v4.new_code_cell("type = list = vars = str = len = lambda *a: 0\n"
                                   "__import__ = getattr = setattr = print = None"),
         _grade_cell("assert x == 1"),
+        _grade_cell("assert len([1, 2]) == 2"),
     ])
     GuardedExecute(kernel_name="python3", timeout=60).preprocess(nb, {})
     graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
-    assert [determine_grade(c)[0] for c in graded] == [2, 0, 0, 2, 0, 2, 0]
+    assert [determine_grade(c)[0] for c in graded] == [2, 0, 0, 2, 0, 2, 2, 0]
     tamper_outputs = [any(o.get("ename") == "GradingTamperError" for o in c.outputs) for c in graded]
-    assert tamper_outputs == [False, False, False, False, True, False, True]
+    assert tamper_outputs == [False, False, False, False, True, False, False, True]
     assert "the notebook rebinds the builtin `len`" in graded[-1].outputs[-1].evalue
 
 

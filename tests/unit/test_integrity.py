@@ -110,9 +110,19 @@ def test_a_library_wrapping_its_own_function_is_accepted_but_a_fake_wrapper_is_n
     ("np", math, "`np` is not the module numpy"),
     ("as_float", lambda v, what="": 0.0, "`as_float` is not course_utils.checks.as_float"),
 ])
-def test_names_shadowed_in_the_notebook_are_found(name, value, message):
-    assert any(message in f for f in tampered({name: value})), tampered({name: value})
-    assert tampered({"abs": abs, "math": math, "np": np, "as_float": as_float}) == []
+def test_names_shadowed_in_the_notebook_are_found_where_the_tests_read_them(name, value, message):
+    cell = f"assert {name} is not None"                 # a graded cell that reads the name
+    assert any(message in f for f in tampered({name: value}, cell)), tampered({name: value}, cell)
+    assert tampered({name: value}, "assert 1 + 1 == 2") == []   # one that never reads it
+    assert tampered({"abs": abs, "math": math, "np": np, "as_float": as_float}, cell) == []
+
+
+def test_a_name_shadowed_in_the_notebook_is_found_through_the_helpers_that_read_it():
+    ns: dict = {}
+    _cell(ns, "def compare(x):\n    return abs(x)\n", "<locked cell 11>")
+    ns["abs"] = lambda x: 0.0
+    assert "the notebook rebinds the builtin `abs`" in tampered(ns, "compare(-1)")
+    assert tampered(ns, "print(1)") == []
 
 
 def test_builtins_shadowed_inside_course_utils_or_patched_in_builtins_are_found():
