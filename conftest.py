@@ -37,3 +37,49 @@ for _key, _value in ISOLATED_ENV.items():
 for _key in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR",
              "MPLCONFIGDIR"):
     os.makedirs(os.environ[_key], exist_ok=True)
+
+
+import pytest  # noqa: E402
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Under `pytest -n N --dist loadgroup` (what `make test` runs), keep every file's tests in
+    one worker, so that module-scoped fixtures (a graded course copy, say) are built once, and all
+    browser tests in one worker, since they share one JupyterLab and one Chromium.  nbval's items
+    of one notebook stay together too: a notebook's cells must run in order in one kernel."""
+    if not config.pluginmanager.hasplugin("xdist") or not getattr(config.option, "dist", "no") == "loadgroup":
+        return
+    for item in items:
+        path = item.path.relative_to(config.rootpath) if item.path.is_relative_to(config.rootpath) else item.path
+        group = "browser" if path.parts[:2] == ("tests", "browser") else str(path)
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+_DURATIONS: list[tuple[float, str, str]] = []
+
+
+def pytest_runtest_logreport(report):
+    """Record how long every test phase took (under xdist, on the controller: workers report to it)."""
+    if report.duration >= 0.5:
+        _DURATIONS.append((report.duration, report.when, report.nodeid))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Write the slowest test phases to test-artifacts/durations.txt (not from xdist workers)."""
+    if hasattr(session.config, "workerinput") or not _DURATIONS:
+        return
+    import time
+    folder = session.config.rootpath / "test-artifacts"
+    folder.mkdir(exist_ok=True)
+    start = getattr(session.config, "_gradclip_start", None)
+    wall = f"{time.time() - start:.0f} s" if start else "unknown"
+    lines = [f"# slowest test phases of the last run (wall time {wall}; "
+             f"{session.testscollected} tests collected; exit status {int(exitstatus)})"]
+    lines += [f"{d:8.1f}s {when:<8} {nodeid}" for d, when, nodeid in sorted(_DURATIONS, reverse=True)[:60]]
+    (folder / "durations.txt").write_text("\n".join(lines) + "\n")
+
+
+def pytest_configure(config):
+    import time
+    config._gradclip_start = time.time()

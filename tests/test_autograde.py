@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 SUBMISSIONS = ROOT / "tests" / "submissions"
 #: Per-cell grading timeout for these tests (seconds): far above any lesson cell, and short
 #: enough that a looping submission costs little.
-CELL_TIMEOUT = 10
+CELL_TIMEOUT = 30
 
 
 def sample_assignments() -> list[str]:
