@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 import torch
 
+from lesson_settings import lesson_settings
 from support import SEEDS
 from course_utils import MLP, ClipByNorm, make_loader, make_regression, seed_everything, train
 from course_utils.gradients import error_band, numerical_gradient, relative_error
 
-# The lesson's settings (section 4).
-MAX_NORM, LR, EPOCHS, BATCH = 2.0, 0.05, 12, 32
+# The lesson's settings, read from the lesson (tests/lesson_settings.py).
+MAX_NORM, LR, EPOCHS, BATCH = lesson_settings("01_gradients", "MAX_NORM", "LR", "EPOCHS", "BATCH")
 
 
 def _lesson_run(seed: int):

@@ -8,21 +8,17 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from lesson_settings import lesson_settings
 from support import SEEDS
 from course_utils import (MLP, ClipByNorm, GradNormMonitor, make_loader, make_regression,
                           seed_everything, train)
 
-# The lesson's settings.
-LR_SANE, WARMUP_STEPS, RECOVERY_STEPS, OUTLIER = 0.05, 200, 200, 1000.0   # section 1
-DEPTH, WIDTH, SCALES = 24, 32, (0.5, 1.0, 2.0)                          # section 2
-LR_BIG, EPOCHS, BATCH = 0.5, 5, 32                                       # section 4
-MAX_NORM = 1.0                                                           # section 6
-INIT_SETTINGS = {
-    "normal3": dict(activation="tanh", init="normal", init_scale=3.0),
-    "default": dict(activation="tanh", init="default"),
-    "xavier": dict(activation="tanh", init="xavier"),
-    "he": dict(activation="relu", init="he"),
-}
+# The lesson's settings, read from the lesson (tests/lesson_settings.py).
+LR_SANE, WARMUP_STEPS, RECOVERY_STEPS, OUTLIER = lesson_settings("02_exploding", "LR_SANE", "WARMUP_STEPS", "RECOVERY_STEPS", "OUTLIER")
+DEPTH, WIDTH, SCALES = lesson_settings("02_exploding", "DEPTH", "WIDTH", "SCALES")
+LR_BIG, EPOCHS, BATCH = lesson_settings("02_exploding", "LR_BIG", "EPOCHS", "BATCH")
+MAX_NORM = lesson_settings("02_exploding", "MAX_NORM")
+INIT_SETTINGS = lesson_settings("02_exploding", "INIT_SETTINGS")
 
 
 def _data(seed):
@@ -124,12 +120,15 @@ def test_linear_net_weight_gradients_are_level_but_scale_with_init(seed):
 def test_xavier_and_he_keep_layer_gradients_level(seed):
     X, y = _data(seed)
     out = {}
-    for key, kwargs in INIT_SETTINGS.items():
+    by_init = {}
+    for kwargs in INIT_SETTINGS.values():   # keyed by the lesson's labels; found here by init
         seed_everything(seed)
         net = MLP(8, 1, hidden=WIDTH, depth=DEPTH, **kwargs)
         F.mse_loss(net(X), y).backward()
-        out[key] = [layer.weight.grad.norm().item() for layer in net.linears[:-1]]
-    n3, d = out["normal3"], out["default"]
+        by_init[kwargs["init"]] = [layer.weight.grad.norm().item() for layer in net.linears[:-1]]
+    assert set(by_init) == {"normal", "default", "xavier", "he"}, f"the lesson compares {sorted(by_init)}"
+    out = by_init
+    n3, d = out["normal"], out["default"]
     assert n3[0] / n3[-1] > 100, f"scale 3 first/last {n3[0] / n3[-1]:.3g}"
     assert d[0] / d[-1] < 1e-3 and max(d) / min(d) > 1e3, f"default first/last {d[0] / d[-1]:.3g}"
     for key in ("xavier", "he"):

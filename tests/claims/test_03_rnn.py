@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from lesson_settings import lesson_settings
 from support import SEEDS
 from course_utils import (
     ClipByNorm,
@@ -19,12 +20,12 @@ from course_utils import (
 )
 from course_utils.landscape import cliff_loss, gradient_descent_2d
 
-# The lesson's settings.
-HIDDEN, RHOS, LENGTHS = 32, (0.8, 1.0, 1.2), list(range(5, 101, 5))                 # section 1
-CLIFF_START, CLIFF_LR, CLIFF_STEPS, CLIFF_MAX_NORM = (6.0, -3.6), 1.0, 60, 0.5      # section 3
-SEQ_LEN, N_SAMPLES, BATCH = 12, 1024, 64                                            # section 5
-RNN_HIDDEN, INIT_RHO, LR, MOMENTUM, EPOCHS, RNN_MAX_NORM = 32, 1.2, 0.1, 0.9, 80, 1.0
-GATE_T, GATE_HIDDEN, FORGET_BIAS = 100, 32, 3.0                                     # section 6
+# The lesson's settings, read from the lesson (tests/lesson_settings.py).
+HIDDEN, RHOS, LENGTHS = lesson_settings("03_rnn", "HIDDEN", "RHOS", "LENGTHS")
+CLIFF_START, CLIFF_LR, CLIFF_STEPS, CLIFF_MAX_NORM = lesson_settings("03_rnn", "CLIFF_START", "CLIFF_LR", "CLIFF_STEPS", "CLIFF_MAX_NORM")
+SEQ_LEN, N_SAMPLES, BATCH = lesson_settings("03_rnn", "SEQ_LEN", "N_SAMPLES", "BATCH")
+RNN_HIDDEN, INIT_RHO, LR, MOMENTUM, EPOCHS, RNN_MAX_NORM = lesson_settings("03_rnn", "RNN_HIDDEN", "INIT_RHO", "LR", "MOMENTUM", "EPOCHS", "RNN_MAX_NORM")
+GATE_T, GATE_HIDDEN, FORGET_BIAS = lesson_settings("03_rnn", "GATE_T", "GATE_HIDDEN", "FORGET_BIAS")
 
 
 def random_recurrent_matrix(n, rho, seed):

@@ -8,14 +8,15 @@ import time
 import pytest
 import torch
 
+from lesson_settings import lesson_settings
 from support import SEEDS
 from course_utils import MLP, make_regression, seed_everything
 from course_utils.checks import params_with_grads
 
-# The lesson's settings.
-MAX_NORM = 1.0                      # section 1
-LR, STEP_MAX_NORM = 0.1, 0.5        # section 5
-N_LAYERS, WIDTH = 100, 16           # section 6: 200 parameter tensors
+# The lesson's settings, read from the lesson (tests/lesson_settings.py).
+MAX_NORM = lesson_settings("04_clip_norm", "MAX_NORM")
+LR, STEP_MAX_NORM = lesson_settings("04_clip_norm", "LR", "STEP_MAX_NORM")
+N_LAYERS, WIDTH = lesson_settings("04_clip_norm", "N_LAYERS", "WIDTH")
 
 
 def _mlp(seed: int) -> MLP:

@@ -7,13 +7,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from lesson_settings import lesson_settings
 from support import SEEDS
 from course_utils.checks import params_with_grads
 
-# The lesson's settings (setup cell and section 5).
-CLIP, DIM, N_GRADS = 1.0, 1000, 200
-C_OVER_RMS = torch.linspace(0.05, 4.0, 40)
-N_CURVE = 20
+# The lesson's settings, read from the lesson (tests/lesson_settings.py).
+CLIP, DIM, N_GRADS = lesson_settings("05_clip_value", "CLIP", "DIM", "N_GRADS")
+C_OVER_RMS = lesson_settings("05_clip_value", "C_OVER_RMS")
+N_CURVE = lesson_settings("05_clip_value", "N_CURVE")
 
 
 def angle_deg(a: torch.Tensor, b: torch.Tensor) -> float:

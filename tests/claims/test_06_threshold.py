@@ -9,16 +9,17 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from lesson_settings import lesson_settings
 from support import SEEDS
 from course_utils import MLP, ClipByNorm, ClipByValue, make_classification, make_loader, seed_everything, train
 
-# The lesson's settings.
-N_SAMPLES, N_FEATURES, OUTLIER_FRACTION, OUTLIER_SCALE = 512, 20, 0.02, 2000.0      # section 1
-HIDDEN, BATCH, EPOCHS, LR = 32, 32, 15, 0.1
-MAX_NORM, CLIP_VALUE = 1.0, 0.1
-THRESHOLDS = (0.01, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 1000.0, 10000.0)          # section 5
-GRID_LRS, GRID_THRESHOLDS = (0.1, 0.5, 2.0), (0.5, 1.0, 2.0, 5.0)                   # section 6
-LN2 = math.log(2.0)
+# The lesson's settings, read from the lesson (tests/lesson_settings.py).
+N_SAMPLES, N_FEATURES, OUTLIER_FRACTION, OUTLIER_SCALE = lesson_settings("06_threshold", "N_SAMPLES", "N_FEATURES", "OUTLIER_FRACTION", "OUTLIER_SCALE")
+HIDDEN, BATCH, EPOCHS, LR = lesson_settings("06_threshold", "HIDDEN", "BATCH", "EPOCHS", "LR")
+MAX_NORM, CLIP_VALUE = lesson_settings("06_threshold", "MAX_NORM", "CLIP_VALUE")
+THRESHOLDS = lesson_settings("06_threshold", "THRESHOLDS")
+GRID_LRS, GRID_THRESHOLDS = lesson_settings("06_threshold", "GRID_LRS", "GRID_THRESHOLDS")
+LN2 = math.log(2.0)  # the loss of guessing between two classes (not a setting)
 
 
 @functools.lru_cache(maxsize=None)

@@ -9,6 +9,7 @@ import math
 import multiprocessing
 import socket
 
+from lesson_settings import lesson_settings
 import pytest
 import torch
 
@@ -16,9 +17,9 @@ from support import SEEDS
 from course_utils.distributed import (WorkerError, ddp_demo, demo_gradient, failing_demo, free_port,
                                       run_workers, sharded_demo)
 
-# The lesson's settings (distributed section).
-DIST_WORKERS, DDP_MAX_NORM = 2, 1.0
-SHARD_MAX_NORM, SHARD_NORM_TYPES = 0.1, (2.0, math.inf)
+# The lesson's settings (distributed section), read from the lesson (tests/lesson_settings.py).
+DIST_WORKERS, DDP_MAX_NORM = lesson_settings("07_pitfalls", "DIST_WORKERS", "DDP_MAX_NORM")
+SHARD_MAX_NORM, SHARD_NORM_TYPES = lesson_settings("07_pitfalls", "SHARD_MAX_NORM", "SHARD_NORM_TYPES")
 
 
 def _lesson_runs(rank: int, world_size: int, seeds):

@@ -7,20 +7,21 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from lesson_settings import lesson_settings
 from support import SEEDS
 from course_utils import MLP, GradNormMonitor, make_regression, seed_everything
 
-# The lesson's settings.
-N_SAMPLES, N_FEATURES, HIDDEN, BATCH = 256, 8, 32, 32
-STEPS, LR, MAX_NORM = 100, 0.05, 1.0
-TIGHT_NORM = 0.001
-VALUE_CLIP = 0.01
-HIGH_LR = 0.5
-ADAM_LR, THRESHOLDS = 0.01, (10.0, 1.0, 0.1, 0.01)
-BAD_STEP = 30
-AMP_DTYPE, INIT_SCALE = torch.float16, 2.0 ** 10
-ACCUM, ACCUM_MAX_NORM = 4, 0.5
-PROD_STEPS, WARMUP, PROD_LR, PROD_BAD_STEP, PROD_MAX_NORM = 60, 10, 0.01, 40, 5.0
+# The lesson's settings, read from the lesson (tests/lesson_settings.py).
+N_SAMPLES, N_FEATURES, HIDDEN, BATCH = lesson_settings("07_pitfalls", "N_SAMPLES", "N_FEATURES", "HIDDEN", "BATCH")
+STEPS, LR, MAX_NORM = lesson_settings("07_pitfalls", "STEPS", "LR", "MAX_NORM")
+TIGHT_NORM = lesson_settings("07_pitfalls", "TIGHT_NORM")
+VALUE_CLIP = lesson_settings("07_pitfalls", "VALUE_CLIP")
+HIGH_LR = lesson_settings("07_pitfalls", "HIGH_LR")
+ADAM_LR, THRESHOLDS = lesson_settings("07_pitfalls", "ADAM_LR", "THRESHOLDS")
+BAD_STEP = lesson_settings("07_pitfalls", "BAD_STEP")
+AMP_DTYPE, INIT_SCALE = lesson_settings("07_pitfalls", "AMP_DTYPE", "INIT_SCALE")
+ACCUM, ACCUM_MAX_NORM = lesson_settings("07_pitfalls", "ACCUM", "ACCUM_MAX_NORM")
+PROD_STEPS, WARMUP, PROD_LR, PROD_BAD_STEP, PROD_MAX_NORM = lesson_settings("07_pitfalls", "PROD_STEPS", "WARMUP", "PROD_LR", "PROD_BAD_STEP", "PROD_MAX_NORM")
 
 
 def make_problem(seed=0, depth=2):

@@ -9,15 +9,16 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from lesson_settings import lesson_settings
 from support import SEEDS
 from course_utils import MLP, ClipByNorm, History, make_loader, make_word_counts, seed_everything, train
 
-# The lesson's settings.
-VOCAB, N_TRAIN, N_VAL, JUNK_FRACTION = 50, 512, 1000, 0.01
-HIDDEN, LR, BATCH, EPOCHS = 32, 0.1, 32, 10
-MAX_NORM, TARGET = 1.0, 0.75
-SWEEP = (0.001, 0.01, 0.1, 1.0, 10.0, 100.0, 1000.0)
-SWEEP_SEEDS = SEEDS  # the lesson sweeps seeds 0..4
+# The lesson's settings, read from the lesson (tests/lesson_settings.py).
+VOCAB, N_TRAIN, N_VAL, JUNK_FRACTION = lesson_settings("08_capstone", "VOCAB", "N_TRAIN", "N_VAL", "JUNK_FRACTION")
+HIDDEN, LR, BATCH, EPOCHS = lesson_settings("08_capstone", "HIDDEN", "LR", "BATCH", "EPOCHS")
+MAX_NORM, TARGET = lesson_settings("08_capstone", "MAX_NORM", "TARGET")
+SWEEP = lesson_settings("08_capstone", "SWEEP")
+SWEEP_SEEDS = tuple(lesson_settings("08_capstone", "SWEEP_SEEDS"))  # the seeds the lesson sweeps
 
 
 def load_reviews(seed, split="train"):

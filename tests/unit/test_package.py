@@ -39,7 +39,7 @@ def _public_callables():
                         yield f"{mod_name}.{name}.{meth_name}", meth
 
 
-@pytest.mark.parametrize(("qualname", "obj"), list(_public_callables()), ids=lambda x: str(x))
+@pytest.mark.parametrize(("qualname", "obj"), [pytest.param(q, o, id=q) for q, o in _public_callables()])
 def test_public_api_is_documented_and_annotated(qualname: str, obj) -> None:
     if inspect.isclass(obj):
         assert obj.__doc__ and obj.__doc__.strip(), qualname
