@@ -4,9 +4,11 @@ Each code snippet is run, and its output must be what the key says: the ``expect
 the question has one, otherwise the text of the correct option. The built quiz notebooks must
 match the bank (``make quizzes`` rebuilds them) and building is deterministic.
 """
+
 from __future__ import annotations
 
 import collections
+import difflib
 import json
 import os
 import re
@@ -16,7 +18,7 @@ import sys
 import nbformat
 import pytest
 
-from support import ROOT, SOLUTIONS
+from support import SOLUTIONS
 
 import build_quizzes  # scripts/build_quizzes.py
 
@@ -25,13 +27,29 @@ BY_ID = {q["id"]: q for q in QUESTIONS}
 SNIPPETS = [q for q in QUESTIONS if q.get("snippet")]
 #: The points the curriculum's "Graded quizzes" section requires, as tags used in ``covers``.
 REQUIRED_POINTS = {
-    "purpose", "functions", "snippet-small-max-norm", "bug-clip-before-backward", "rnn-order",
-    "myth-direction", "myth-always-needed", "myth-interchangeable", "myth-fixes-everything",
-    "nan-scenario", "read-norm-table",
+    "purpose",
+    "functions",
+    "snippet-small-max-norm",
+    "bug-clip-before-backward",
+    "rnn-order",
+    "myth-direction",
+    "myth-always-needed",
+    "myth-interchangeable",
+    "myth-fixes-everything",
+    "nan-scenario",
+    "read-norm-table",
 }
 #: Lessons of the course, by number (07 and 08 may be written after their questions).
-LESSON_NAMES = {"01": "01_gradients", "02": "02_exploding", "03": "03_rnn", "04": "04_clip_norm",
-                "05": "05_clip_value", "06": "06_threshold", "07": "07_pitfalls", "08": "08_capstone"}
+LESSON_NAMES = {
+    "01": "01_gradients",
+    "02": "02_exploding",
+    "03": "03_rnn",
+    "04": "04_clip_norm",
+    "05": "05_clip_value",
+    "06": "06_threshold",
+    "07": "07_pitfalls",
+    "08": "08_capstone",
+}
 
 
 def test_bank_has_enough_questions_for_every_lesson():
@@ -48,8 +66,9 @@ def test_question_schema(q):
     assert lesson[:2] in LESSON_NAMES and q["id"][1:3] == lesson[:2], f"{q['id']}: lesson {lesson!r}"
     folders = [p.name for p in SOLUTIONS.glob(f"{lesson[:2]}_*") if p.is_dir()]
     # The lesson must exist under that name (07 and 08 may not be written yet).
-    assert lesson in folders or (not folders and lesson == LESSON_NAMES[lesson[:2]]), \
+    assert lesson in folders or (not folders and lesson == LESSON_NAMES[lesson[:2]]), (
         f"{q['id']}: lesson {lesson!r} not among {folders or LESSON_NAMES[lesson[:2]]}"
+    )
     assert q["file"] == f"{lesson}.yaml", f"{q['id']} is in {q['file']}, expected {lesson}.yaml"
     assert isinstance(q["question"], str) and q["question"].strip()
     opts = q["options"]
@@ -58,8 +77,9 @@ def test_question_schema(q):
     assert all(texts), f"{q['id']}: an option is empty"
     assert len({t.lower() for t in texts}) == 4, f"{q['id']}: duplicate options {texts}"
     assert q["answer"] in ("A", "B", "C", "D"), f"{q['id']}: answer {q['answer']!r}"
-    assert isinstance(q["explanation"], str) and len(q["explanation"].split()) >= 8, \
+    assert isinstance(q["explanation"], str) and len(q["explanation"].split()) >= 8, (
         f"{q['id']}: the explanation is missing or too short"
+    )
     assert set(q.get("covers") or []) <= REQUIRED_POINTS, f"{q['id']}: unknown covers tags"
     if "expect" in q:
         assert q.get("snippet"), f"{q['id']}: 'expect' without a snippet"
@@ -110,7 +130,8 @@ def test_the_key_is_rarely_the_longest_or_the_shortest_option(quiz, which):
     hits = [q["id"] for q in qs if _key_is(q, which)]
     assert len(hits) <= len(qs) / 3, (
         f"{quiz}: the key is the strictly {which} option in {len(hits)} of {len(qs)} questions (at most a third "
-        f"allowed, so that always picking the {which} option cannot pass): {hits}")
+        f"allowed, so that always picking the {which} option cannot pass): {hits}"
+    )
 
 
 def _words(text: str) -> set[str]:
@@ -123,6 +144,23 @@ def _shared_words(q) -> dict[str, int]:
     return {k: sum(len(w[k] & w[j]) for j in "ABCD" if j != k) for k in "ABCD"}
 
 
+#: Punctuation that marks a qualified or explained option: , ; : ( ) and the dashes (a minus sign
+#: counts as a hyphen).
+PUNCTUATION = re.compile(r"[,;:()\u2014\u2013-]")
+
+
+def _punctuation(q) -> dict[str, int]:
+    return {k: len(PUNCTUATION.findall(str(q["options"][k]).strip())) for k in "ABCD"}
+
+
+def _char_similarity(q) -> dict[str, float]:
+    """For each option, its difflib similarity ratio to each other option, summed over them."""
+    o = {k: str(q["options"][k]).strip() for k in "ABCD"}
+    return {
+        k: sum(difflib.SequenceMatcher(None, o[k], o[j]).ratio() for j in "ABCD" if j != k) for k in "ABCD"
+    }
+
+
 #: Rules a student could answer by without reading the question; ties are broken at random, so a
 #: question counts as the share of the tied options that is the key.
 FORM_RULES = {
@@ -131,6 +169,14 @@ FORM_RULES = {
     # Distractors made by changing one part of the key each leave the key as the option most like
     # the others; a student who knows nothing picks it.
     "the option most like the others": _shared_words,
+    # The key is often the option that qualifies or explains itself ("X, since Y; not Z"), and a
+    # quick wrong option the bare claim: counting commas, colons, brackets and dashes finds it.
+    "the most punctuated option": lambda q: _punctuation(q),
+    # ... and where the wrong options carry the explanations, the key is the plain one.
+    "the least punctuated option": lambda q: {k: -n for k, n in _punctuation(q).items()},
+    # Distractors written as near copies of the key (one number or one word changed each) leave the
+    # key the most similar to the others character by character, even where no word is shared.
+    "the option most like the others, character by character": lambda q: _char_similarity(q),
 }
 
 
@@ -150,17 +196,20 @@ def test_no_rule_about_the_options_form_scores_more_than_a_third(quiz, rule):
     got = expected_score(qs, FORM_RULES[rule])
     assert got <= len(qs) / 3, (
         f"{quiz}: always choosing {rule} (ties at random) scores {got:.2f} of {len(qs)} on average; "
-        f"at most a third is allowed")
+        f"at most a third is allowed"
+    )
 
 
 @pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: q["id"])
 def test_a_key_is_never_much_longer_or_shorter_than_every_wrong_option(q):
     n = _lengths(q)
     key, wrong = n[q["answer"]], [n[k] for k in "ABCD" if k != q["answer"]]
-    assert key <= KEY_MARGIN_FACTOR * max(wrong) + KEY_MARGIN_CHARS, \
+    assert key <= KEY_MARGIN_FACTOR * max(wrong) + KEY_MARGIN_CHARS, (
         f"{q['id']}: the key has {key} characters, the longest wrong option {max(wrong)}: rewrite the options to equal weight"
-    assert min(wrong) <= KEY_MARGIN_FACTOR * key + KEY_MARGIN_CHARS, \
+    )
+    assert min(wrong) <= KEY_MARGIN_FACTOR * key + KEY_MARGIN_CHARS, (
         f"{q['id']}: the key has {key} characters, every wrong option at least {min(wrong)}: rewrite the options to equal weight"
+    )
 
 
 @pytest.mark.parametrize("quiz", QUIZ_IDS)
@@ -169,20 +218,62 @@ def test_keys_are_balanced_over_the_letters_in_every_quiz(quiz):
     # (4 of 12, 4 of 15, 3 of 10), and every letter is used.
     keys = [q["answer"] for q in build_quizzes.quiz_questions(QUESTIONS, quiz)]
     counts = collections.Counter(keys)
-    assert all(abs(counts[k] - len(keys) / 4) <= 1 for k in "ABCD"), \
+    assert all(abs(counts[k] - len(keys) / 4) <= 1 for k in "ABCD"), (
         f"{quiz}: keys per letter {dict(sorted(counts.items()))} for {len(keys)} questions: keep within 1 of {len(keys) / 4:g}"
+    )
 
 
 def test_the_form_checks_can_fail():
-    longest = {"answer": "B", "options": {"A": "short", "B": "a much longer correct option", "C": "tiny", "D": "brief"}}
+    longest = {
+        "answer": "B",
+        "options": {"A": "short", "B": "a much longer correct option", "C": "tiny", "D": "brief"},
+    }
     assert _key_is(longest, "longest") and not _key_is(longest, "shortest")
     tie = {"answer": "A", "options": {"A": "13.0", "B": "17.0", "C": "9.5", "D": "169.0"}}
     assert not _key_is(tie, "longest") and not _key_is(tie, "shortest")
     assert expected_score([tie], FORM_RULES["the longest option"]) == 0.0
     assert expected_score([tie], FORM_RULES["the shortest option"]) == 0.0
-    central = {"answer": "C", "options": {"A": "5.0 [0.6, -0.8]", "B": "4.0 [1.0, -1.0]", "C": "4.0 [0.75, -1.0]",
-                                          "D": "1.0 [0.75, -1.0]"}}
+    central = {
+        "answer": "C",
+        "options": {
+            "A": "5.0 [0.6, -0.8]",
+            "B": "4.0 [1.0, -1.0]",
+            "C": "4.0 [0.75, -1.0]",
+            "D": "1.0 [0.75, -1.0]",
+        },
+    }
     assert expected_score([central], FORM_RULES["the option most like the others"]) == 1.0
+    # The key alone explains itself; the wrong options are bare claims.
+    qualified = {
+        "answer": "D",
+        "options": {
+            "A": "It diverges within 100 steps.",
+            "B": "The loss turns NaN at once.",
+            "C": "Nothing changes in the run.",
+            "D": "It converges (slowly, at 0.5).",
+        },
+    }
+    assert expected_score([qualified], FORM_RULES["the most punctuated option"]) == 1.0
+    assert expected_score([qualified], FORM_RULES["the least punctuated option"]) == 0.0
+    # The wrong options all explain themselves; the key is the bare one.
+    plain = {
+        "answer": "A",
+        "options": {
+            "A": "The step is 10 long.",
+            "B": "The step is 5 long: max_norm, no lr.",
+            "C": "The step is 2 long (lr alone).",
+            "D": "The step is 10 000 long, unclipped.",
+        },
+    }
+    assert expected_score([plain], FORM_RULES["the least punctuated option"]) == 1.0
+    assert expected_score([plain], FORM_RULES["the most punctuated option"]) == 0.0
+    # Near copies of the key, each one digit off: no option shares a word with another, so the word
+    # rule is left to chance, but character by character the key is the one most like the others.
+    copies = {"answer": "A", "options": {"A": "0.0052", "B": "0.0057", "C": "0.0152", "D": "0.0042"}}
+    assert expected_score([copies], FORM_RULES["the option most like the others"]) == 0.25
+    assert (
+        expected_score([copies], FORM_RULES["the option most like the others, character by character"]) == 1.0
+    )
 
 
 # --- Difficulty ---------------------------------------------------------------------------------------
@@ -192,7 +283,9 @@ MIN_HARD_SHARE = 0.25
 
 @pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: q["id"])
 def test_every_question_has_a_difficulty(q):
-    assert q.get("difficulty") in DIFFICULTIES, f"{q['id']}: difficulty {q.get('difficulty')!r}, expected one of {DIFFICULTIES}"
+    assert q.get("difficulty") in DIFFICULTIES, (
+        f"{q['id']}: difficulty {q.get('difficulty')!r}, expected one of {DIFFICULTIES}"
+    )
 
 
 def _is_table(text: str) -> bool:
@@ -203,12 +296,17 @@ def _is_table(text: str) -> bool:
 def test_every_quiz_spreads_its_difficulty(quiz):
     qs = build_quizzes.quiz_questions(QUESTIONS, quiz)
     levels = collections.Counter(q.get("difficulty") for q in qs)
-    assert levels["hard"] >= MIN_HARD_SHARE * len(qs), \
+    assert levels["hard"] >= MIN_HARD_SHARE * len(qs), (
         f"{quiz}: {levels['hard']} hard questions of {len(qs)}, at least a quarter are required ({dict(levels)})"
+    )
     assert all(levels[d] for d in DIFFICULTIES), f"{quiz}: not every difficulty is present: {dict(levels)}"
     # Hard means work to do, not a harder fact to recall: at least one hard question has code to predict
     # or a table to judge.
-    worked = [q["id"] for q in qs if q.get("difficulty") == "hard" and (q.get("snippet") or _is_table(q["question"]))]
+    worked = [
+        q["id"]
+        for q in qs
+        if q.get("difficulty") == "hard" and (q.get("snippet") or _is_table(q["question"]))
+    ]
     assert worked, f"{quiz}: no hard question has a snippet or a table"
 
 
@@ -231,16 +329,21 @@ def test_the_explanation_says_why_each_wrong_option_is_wrong(q):
     lead, parts = explanation_parts(q["explanation"])
     marked = {letter for letter, _ in parts}
     wrong = set("ABCD") - {key}
-    assert wrong <= marked, \
+    assert wrong <= marked, (
         f"{q['id']}: the explanation does not take up option(s) {sorted(wrong - marked)}: mark each as '(X) why it is wrong'"
-    assert key not in marked, f"{q['id']}: the explanation marks the key ({key}); explain the key in words first"
+    )
+    assert key not in marked, (
+        f"{q['id']}: the explanation marks the key ({key}); explain the key in words first"
+    )
     assert len(lead.split()) >= MIN_KEY_WORDS, f"{q['id']}: say why the key is right before the wrong options"
     short = [letter for letter, body in parts if len(body.split()) < MIN_WRONG_WORDS]
     assert not short, f"{q['id']}: the reason given for option(s) {short} is too short to explain anything"
 
 
 def test_the_explanation_check_can_fail():
-    lead, parts = explanation_parts("Because the norm is global, it is 13. (A) wrong. (B) sums the norms, not squares.")
+    lead, parts = explanation_parts(
+        "Because the norm is global, it is 13. (A) wrong. (B) sums the norms, not squares."
+    )
     assert len(lead.split()) >= MIN_KEY_WORDS and [p[0] for p in parts] == ["A", "B"]
     assert len(parts[0][1].split()) < MIN_WRONG_WORDS  # "(A) wrong." says nothing
 
@@ -264,8 +367,14 @@ print(json.dumps(out))
 def snippet_outputs() -> dict:
     """Run every snippet once, each in a fresh namespace, in one subprocess (one torch import)."""
     payload = json.dumps([(q["id"], q["snippet"]) for q in SNIPPETS])
-    proc = subprocess.run([sys.executable, "-c", RUNNER], input=payload, capture_output=True, text=True,
-                          timeout=180, env=dict(os.environ, OMP_NUM_THREADS="1"))
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER],
+        input=payload,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=dict(os.environ, OMP_NUM_THREADS="1"),
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.strip() == "", f"snippets wrote to stderr (warnings?):\n{proc.stderr}"
     return json.loads(proc.stdout)
@@ -310,5 +419,7 @@ def test_quiz_notebooks_hold_every_question_once_with_one_point():
         # Stored outputs: the explanation printed by each (hidden) test, nothing on stderr.
         for c in tests:
             streams = [o for o in c.get("outputs", []) if o.get("output_type") == "stream"]
-            assert streams and all(o["name"] == "stdout" for o in streams), f"{quiz}/{c.id}: outputs {c.outputs}"
+            assert streams and all(o["name"] == "stdout" for o in streams), (
+                f"{quiz}/{c.id}: outputs {c.outputs}"
+            )
     assert seen == len(QUESTIONS), "some bank questions belong to no quiz"
