@@ -23,13 +23,14 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Tools that nbgrader and Jupyter start by name (alembic, jupyter-*) come from the course environment.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup lab test test-fast release quizzes execute bench lock student-pack clean
+.PHONY: help setup lab test test-fast lint release quizzes execute bench lock student-pack clean
 .PHONY: grade-release collect autograde feedback export
 
 help:
 	@echo "make lab       set up .venv if needed, then start JupyterLab on the course"
 	@echo "make test      set up .venv if needed, then run everything CI runs"
 	@echo "make test-fast only the quick tests (no notebook execution, no nbgrader)"
+	@echo "make lint      ruff (lint and format check) and mypy, configured in pyproject.toml"
 	@echo "make setup     only build .venv (nothing is installed when it is up to date)"
 	@echo "make release   rebuild the quizzes if stale, then regenerate the student release notebooks/ from solutions/"
 	@echo "make quizzes   build solutions/quiz_*/ from the question bank quizzes/bank/ (only stale ones)"
@@ -66,9 +67,14 @@ lab: $(STAMP)
 # Two pytest workers (pytest-xdist); each file's tests stay in one worker (see conftest.py).
 # TEST_WORKERS=0 runs everything in this one process.
 TEST_WORKERS ?= 2
-test: $(STAMP)
+test: lint
 	$(PY) -m pytest tests solutions --nbval --nbval-sanitize-with nbval_sanitize.cfg \
 	    --nbval-current-env --durations=15 $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 test-fast: $(STAMP)
 	$(PY) -m pytest tests -m "not slow"
@@ -111,4 +117,4 @@ export: $(STAMP)
 	$(GRADE) export --csv $(CSV) $(A)
 
 clean:
-	rm -rf dist bench-results test-artifacts .pytest_cache
+	rm -rf dist bench-results test-artifacts .pytest_cache .mypy_cache .ruff_cache

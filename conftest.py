@@ -4,6 +4,7 @@ Everything Jupyter, IPython and matplotlib would write under $HOME (config, data
 IPython history, the font cache) goes to a throw-away folder instead, for this process and every
 kernel it starts.  Progress bars are silenced.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -34,16 +35,31 @@ if os.environ.get("PATH", "").split(os.pathsep)[0] != _BIN:
     os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
 for _key, _value in ISOLATED_ENV.items():
     os.environ[_key] = _value
-for _key in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR",
-             "MPLCONFIGDIR"):
+for _key in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR"):
     os.makedirs(os.environ[_key], exist_ok=True)
 
 
 import pytest  # noqa: E402
 
 
+#: Test folders where any warning fails the test: the teaching library must run warning-free,
+#: since students would see every warning it raises.  (Integration tests drive nbgrader and
+#: Jupyter, whose own deprecation warnings are not ours to fix.)
+WARNINGS_ARE_ERRORS = (("tests", "unit"),)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = (
+            item.path.relative_to(config.rootpath) if item.path.is_relative_to(config.rootpath) else item.path
+        )
+        if any(path.parts[: len(folder)] == folder for folder in WARNINGS_ARE_ERRORS):
+            item.add_marker(pytest.mark.filterwarnings("error"), append=False)
+    _group_for_xdist(config, items)
+
+
+def _group_for_xdist(config, items):
     """Under `pytest -n N --dist loadgroup` (what `make test` runs), keep every file's tests in
     one worker, so that module-scoped fixtures (a graded course copy, say) are built once, and all
     browser tests in one worker, since they share one JupyterLab and one Chromium.  nbval's items
@@ -51,7 +67,9 @@ def pytest_collection_modifyitems(config, items):
     if not config.pluginmanager.hasplugin("xdist") or not getattr(config.option, "dist", "no") == "loadgroup":
         return
     for item in items:
-        path = item.path.relative_to(config.rootpath) if item.path.is_relative_to(config.rootpath) else item.path
+        path = (
+            item.path.relative_to(config.rootpath) if item.path.is_relative_to(config.rootpath) else item.path
+        )
         group = "browser" if path.parts[:2] == ("tests", "browser") else str(path)
         item.add_marker(pytest.mark.xdist_group(group))
 
@@ -70,16 +88,20 @@ def pytest_sessionfinish(session, exitstatus):
     if hasattr(session.config, "workerinput") or not _DURATIONS:
         return
     import time
+
     folder = session.config.rootpath / "test-artifacts"
     folder.mkdir(exist_ok=True)
     start = getattr(session.config, "_gradclip_start", None)
     wall = f"{time.time() - start:.0f} s" if start else "unknown"
-    lines = [f"# slowest test phases of the last run (wall time {wall}; "
-             f"{session.testscollected} tests collected; exit status {int(exitstatus)})"]
+    lines = [
+        f"# slowest test phases of the last run (wall time {wall}; "
+        f"{session.testscollected} tests collected; exit status {int(exitstatus)})"
+    ]
     lines += [f"{d:8.1f}s {when:<8} {nodeid}" for d, when, nodeid in sorted(_DURATIONS, reverse=True)[:60]]
     (folder / "durations.txt").write_text("\n".join(lines) + "\n")
 
 
 def pytest_configure(config):
     import time
+
     config._gradclip_start = time.time()

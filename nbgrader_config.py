@@ -3,6 +3,7 @@
 The instructor source (with solutions and hidden tests) lives in ``solutions/``; the student
 release that ``make release`` generates from it lives in ``notebooks/``.
 """
+
 import os
 
 # Kernels started while grading inherit this: course_utils then shows no progress bars, which
@@ -25,7 +26,11 @@ c.CourseDirectory.release_directory = "notebooks"
 # every other file it finds there too), so nothing else in solutions/ can leak.
 c.CourseDirectory.include = ["*.ipynb"]
 c.CourseDirectory.ignore = [
-    ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*",
+    ".ipynb_checkpoints",
+    "*.pyc",
+    "__pycache__",
+    "feedback",
+    ".*",
 ]
 
 # A cell may run for at most this many seconds when grading; an infinite loop in a student's
@@ -64,7 +69,11 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # (grader imports nbgrader and jupyter_client only: no torch in every nbgrader command.)
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
 )
 
 from grader.preprocessors import GuardedExecute, HideHiddenTests  # noqa: E402

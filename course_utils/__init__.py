@@ -39,15 +39,19 @@ from .training import (
 
 # Student feedback (checks) and finite-difference checks (gradients) are used as modules:
 # ``from course_utils.checks import check_global_norm``, ``course_utils.gradients.relative_error``.
-from . import checks, gradients
+from . import checks as checks, gradients as gradients
+
 # Loss landscapes and widgets are used as modules too: ``from course_utils.landscape import cliff_loss``.
-from . import landscape, widgets
+from . import landscape as landscape, widgets as widgets
+
 # The 2-D clipping picture too: ``from course_utils.geometry import plot_ball_and_box``.
-from . import geometry
+from . import geometry as geometry
+
 # Quiz helpers: ``from course_utils.quiz import check_choice, practice_question``.
-from . import quiz
+from . import quiz as quiz
+
 # Real torch.distributed workers (lesson 07): ``from course_utils.distributed import run_workers``.
-from . import distributed
+from . import distributed as distributed
 
 __version__ = "0.1.0"
 

@@ -63,9 +63,7 @@ def check_real(name: str, value: Any) -> float:
             raise ValueError(f"{name} must be a single number, got a tensor of shape {tuple(value.shape)}")
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} must be a real number, got {value!r} of type {type(value).__name__}"
-        )
+        raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
     return float(value)
 
 
@@ -81,8 +79,7 @@ def check_positive_finite(name: str, value: Any) -> float:
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
-            f"{name} must be a positive finite number, got {value!r} "
-            f"of type {type(value).__name__}"
+            f"{name} must be a positive finite number, got {value!r} of type {type(value).__name__}"
         )
     v = float(value)
     if not (math.isfinite(v) and v > 0.0):
@@ -102,8 +99,7 @@ def check_nonnegative_finite(name: str, value: Any) -> float:
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
-            f"{name} must be a non-negative finite number, got {value!r} "
-            f"of type {type(value).__name__}"
+            f"{name} must be a non-negative finite number, got {value!r} of type {type(value).__name__}"
         )
     v = float(value)
     if not (math.isfinite(v) and v >= 0.0):
@@ -139,9 +135,7 @@ def check_choice(name: str, value: Any, choices: Collection[str]) -> str:
     """
     allowed = ", ".join(repr(c) for c in choices)
     if not isinstance(value, str):
-        raise TypeError(
-            f"{name} must be one of {allowed}, got {value!r} of type {type(value).__name__}"
-        )
+        raise TypeError(f"{name} must be one of {allowed}, got {value!r} of type {type(value).__name__}")
     if value not in choices:
         raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
     return value
@@ -158,7 +152,5 @@ def check_optional_str(name: str, value: Any) -> str | None:
         The value.
     """
     if value is not None and not isinstance(value, str):
-        raise TypeError(
-            f"{name} must be a str or None, got {value!r} of type {type(value).__name__}"
-        )
+        raise TypeError(f"{name} must be a str or None, got {value!r} of type {type(value).__name__}")
     return value

@@ -6,6 +6,7 @@ the value received, the value expected and, where the wrong value matches a comm
 hint about that mistake.  Nothing here is a reference solution of an exercise: the expected
 values come from PyTorch.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -28,8 +29,9 @@ __all__ = [
 ]
 
 
-def params_with_grads(*grads: Sequence[float] | Tensor | None, dtype: torch.dtype = torch.float32
-                      ) -> list[torch.nn.Parameter]:
+def params_with_grads(
+    *grads: Sequence[float] | Tensor | None, dtype: torch.dtype = torch.float32
+) -> list[torch.nn.Parameter]:
     """Make parameters whose ``.grad`` are the given values (``None`` leaves ``.grad`` unset).
 
     >>> ps = params_with_grads([3.0, 4.0], None, [[1.0, 2.0]])
@@ -44,8 +46,9 @@ def params_with_grads(*grads: Sequence[float] | Tensor | None, dtype: torch.dtyp
         try:
             t = torch.as_tensor(g, dtype=dtype).clone()
         except (TypeError, ValueError, RuntimeError) as exc:
-            raise TypeError(f"grads[{i}] must be a tensor, a (nested) list of numbers or None, "
-                            f"got {type(g).__name__}") from exc
+            raise TypeError(
+                f"grads[{i}] must be a tensor, a (nested) list of numbers or None, got {type(g).__name__}"
+            ) from exc
         p = torch.nn.Parameter(torch.zeros_like(t))
         p.grad = t
         params.append(p)
@@ -65,25 +68,33 @@ def as_float(value: Any, what: str = "your function's result") -> float:
         raise AssertionError(f"{what} is a bool ({value}); expected a number")
     if isinstance(value, Tensor):
         if type(value) not in (Tensor, torch.nn.Parameter):  # a subclass can override any method
-            raise AssertionError(f"{what} is a {type(value).__name__}, a subclass of torch.Tensor; "
-                                 "return a plain tensor or a float")
+            raise AssertionError(
+                f"{what} is a {type(value).__name__}, a subclass of torch.Tensor; "
+                "return a plain tensor or a float"
+            )
         if value.numel() != 1:
-            raise AssertionError(f"{what} is a tensor of shape {tuple(value.shape)}; "
-                                 "expected a single number (a 0-dim tensor or a float)")
+            raise AssertionError(
+                f"{what} is a tensor of shape {tuple(value.shape)}; "
+                "expected a single number (a 0-dim tensor or a float)"
+            )
         return float(value.detach().reshape(()).item())
     if isinstance(value, float):
         return float.__float__(value)  # the stored value, whatever a subclass's __float__ says
     if isinstance(value, int):
         return int.__float__(value)
     if isinstance(value, (list, tuple)):
-        raise AssertionError(f"{what} is a {type(value).__name__} of {len(value)} items; "
-                             "expected a single number (a 0-dim tensor or a float)")
-    raise AssertionError(f"{what} has type {type(value).__name__}; expected a number "
-                         "(a 0-dim tensor or a float)")
+        raise AssertionError(
+            f"{what} is a {type(value).__name__} of {len(value)} items; "
+            "expected a single number (a 0-dim tensor or a float)"
+        )
+    raise AssertionError(
+        f"{what} has type {type(value).__name__}; expected a number (a 0-dim tensor or a float)"
+    )
 
 
-def expect_close(got: Any, expected: float, *, what: str, rtol: float = 1e-5, atol: float = 1e-7,
-                 hint: str = "") -> float:
+def expect_close(
+    got: Any, expected: float, *, what: str, rtol: float = 1e-5, atol: float = 1e-7, hint: str = ""
+) -> float:
     """Assert ``got`` is numerically ``expected`` (NaN matches NaN, inf matches inf of the same sign).
 
     Returns ``got`` as a float so that callers can reuse it.
@@ -211,8 +222,12 @@ def _builtin_norm_targets() -> list[tuple[Any, str]]:
     import torch.nn.utils.clip_grad as clip_grad
 
     known = _norm_function_objects(_BUILTIN_NORMS)
-    return [(mod, attr) for mod in (nn_utils, clip_grad) for attr in dir(mod)
-            if id(getattr(mod, attr, None)) in known]
+    return [
+        (mod, attr)
+        for mod in (nn_utils, clip_grad)
+        for attr in dir(mod)
+        if id(getattr(mod, attr, None)) in known
+    ]
 
 
 def _mistakes(grads: list[Tensor], norm_type: float) -> list[tuple[float, str]]:
@@ -227,32 +242,46 @@ def _mistakes(grads: list[Tensor], norm_type: float) -> list[tuple[float, str]]:
     out = []
     if norm_type == 2.0:
         out += [
-            (sum(per), "you added the per-tensor norms. The global norm is the norm of the vector "
-                       "of per-tensor norms: the square root of the sum of their squares"),
+            (
+                sum(per),
+                "you added the per-tensor norms. The global norm is the norm of the vector "
+                "of per-tensor norms: the square root of the sum of their squares",
+            ),
             (total_sq, "this is the sum of squares: take its square root"),
-            (max(per, default=0.0), "this is the largest per-tensor norm; the global norm "
-                                    "combines every tensor"),
-            (per[0] if per else 0.0, "this is the first tensor's norm only: loop over every "
-                                     "parameter that has a gradient"),
+            (
+                max(per, default=0.0),
+                "this is the largest per-tensor norm; the global norm combines every tensor",
+            ),
+            (
+                per[0] if per else 0.0,
+                "this is the first tensor's norm only: loop over every parameter that has a gradient",
+            ),
             (linf, "this is the inf-norm (largest |element|): with norm_type=2 take the L2 norm"),
         ]
         if per:
             out.append((math.sqrt(total_sq / len(per)), "you averaged over tensors; sum instead"))
     else:
         out += [
-            (l2, "this is the L2 norm: with norm_type=inf take the largest absolute element "
-                 "over all tensors"),
+            (
+                l2,
+                "this is the L2 norm: with norm_type=inf take the largest absolute element over all tensors",
+            ),
             (sum(absmax), "you added the per-tensor maxima; the inf-norm is their maximum"),
-            (max((g.detach().double().max().item() for g in grads if g.numel()), default=0.0),
-             "this is the largest element, not the largest absolute element"),
+            (
+                max((g.detach().double().max().item() for g in grads if g.numel()), default=0.0),
+                "this is the largest element, not the largest absolute element",
+            ),
         ]
     return out
 
 
 def _hint(value: float, grads: list[Tensor], norm_type: float, expected: float) -> str:
     for candidate, hint in _mistakes(grads, norm_type):
-        if math.isfinite(candidate) and abs(candidate - expected) > 1e-6 * max(1.0, abs(expected)) \
-                and abs(value - candidate) <= 1e-5 * max(1.0, abs(candidate)):
+        if (
+            math.isfinite(candidate)
+            and abs(candidate - expected) > 1e-6 * max(1.0, abs(expected))
+            and abs(value - candidate) <= 1e-5 * max(1.0, abs(candidate))
+        ):
             return hint
     return ""
 
@@ -271,26 +300,33 @@ def check_global_norm(fn: Callable[..., Any], norm_type: float = 2.0) -> None:
         raise ValueError(f"norm_type must be 2.0 or math.inf, got {norm_type!r}")
     used = uses_names(fn, _BUILTIN_NORMS)
     if used:
-        raise AssertionError(f"your function calls {', '.join(used)}: the exercise asks you to "
-                             "compute the norm yourself from the gradients")
-    cases = {
+        raise AssertionError(
+            f"your function calls {', '.join(used)}: the exercise asks you to "
+            "compute the norm yourself from the gradients"
+        )
+    cases: dict[str, list[Any]] = {
         "one parameter with gradient [3, 4]": [[3.0, 4.0]],
         "two parameters with gradients [3, 0] and [[0, 4]]": [[3.0, 0.0], [[0.0, 4.0]]],
         "a 2x3 weight and a bias of 3": [[[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]], [0.25, -0.5, 2.0]],
         "three parameters with negative entries": [[-7.0], [[1.0, -1.0], [2.0, -2.0]], [0.0, -0.5]],
     }
-    reason = ("your function calls one of PyTorch's norm functions: compute the norm yourself "
-              "from the gradients")
+    reason = (
+        "your function calls one of PyTorch's norm functions: compute the norm yourself from the gradients"
+    )
     for label, grads in cases.items():
         params = params_with_grads(*grads)
-        tensors = [p.grad for p in params]
+        tensors = [p.grad for p in params if p.grad is not None]
         expected = torch.nn.utils.get_total_norm(tensors, norm_type).item()
         with forbid_functions(reason, *_builtin_norm_targets()):
             got = fn(params, norm_type)
         value = as_float(got, f"for {label}, your result")
         hint = _hint(value, tensors, norm_type, expected)
-        expect_close(value, expected, what=f"for {label} (norm_type={norm_type}), your norm",
-                     hint=hint or "compare your steps with the definition above")
+        expect_close(
+            value,
+            expected,
+            what=f"for {label} (norm_type={norm_type}), your norm",
+            hint=hint or "compare your steps with the definition above",
+        )
 
 
 def require_names(namespace: Any, *names: str, made_by: str) -> None:
@@ -331,4 +367,5 @@ def require_names(namespace: Any, *names: str, made_by: str) -> None:
         verb, pronoun = ("is", "it comes") if len(missing) == 1 else ("are", "they come")
         raise NotImplementedError(
             f"{', '.join(missing)} {verb} not set yet: {pronoun} from {made_by}. "
-            "Finish the exercise it calls, then run that cell and this one again.")
+            "Finish the exercise it calls, then run that cell and this one again."
+        )

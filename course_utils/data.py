@@ -288,8 +288,7 @@ def make_loader(
         raise ValueError(f"X must have at least one row, got shape {tuple(X.shape)}")
     if y.dim() == 0 or y.shape[0] != X.shape[0]:
         raise ValueError(
-            f"y must have the same first dimension as X ({X.shape[0]}), "
-            f"got shape {tuple(y.shape)}"
+            f"y must have the same first dimension as X ({X.shape[0]}), got shape {tuple(y.shape)}"
         )
     batch_size = check_int("batch_size", batch_size, minimum=1)
     shuffle = check_bool("shuffle", shuffle)

@@ -119,18 +119,24 @@ def _check_worker(worker: Any) -> Callable[..., Any]:
         raise TypeError(f"worker must be a function, got {worker!r} of type {type(worker).__name__}")
     module = getattr(worker, "__module__", None)
     qualname = getattr(worker, "__qualname__", None)
-    why = ("the 'spawn' start method imports the worker by module and name in each new process, "
-           "so it must be a function defined at the top level of an importable .py module "
-           "(e.g. course_utils.distributed.ddp_demo)")
+    why = (
+        "the 'spawn' start method imports the worker by module and name in each new process, "
+        "so it must be a function defined at the top level of an importable .py module "
+        "(e.g. course_utils.distributed.ddp_demo)"
+    )
     if not isinstance(qualname, str) or not isinstance(module, str):
         raise TypeError(f"worker must be a module-level function, got {worker!r}: {why}")
     if "<lambda>" in qualname or "<locals>" in qualname:
-        raise TypeError(f"worker must be a module-level function, got {qualname!r} "
-                        f"(a lambda or a nested function) from module {module!r}: {why}")
+        raise TypeError(
+            f"worker must be a module-level function, got {qualname!r} "
+            f"(a lambda or a nested function) from module {module!r}: {why}"
+        )
     if module in ("__main__", "__mp_main__"):
-        raise TypeError(f"worker must be a module-level function of an importable module, got "
-                        f"{qualname!r} defined in {module!r} (a notebook or a script run "
-                        f"directly): {why}")
+        raise TypeError(
+            f"worker must be a module-level function of an importable module, got "
+            f"{qualname!r} defined in {module!r} (a notebook or a script run "
+            f"directly): {why}"
+        )
     try:
         found: Any = importlib.import_module(module)
         for part in qualname.split("."):
@@ -138,8 +144,10 @@ def _check_worker(worker: Any) -> Callable[..., Any]:
     except (ImportError, AttributeError):
         found = None
     if found is not worker:
-        raise TypeError(f"worker must be importable as {module}.{qualname}, but that name does not "
-                        f"give back {worker!r}: {why}")
+        raise TypeError(
+            f"worker must be importable as {module}.{qualname}, but that name does not "
+            f"give back {worker!r}: {why}"
+        )
     return worker
 
 
@@ -158,8 +166,17 @@ def _environ(update: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def _child_main(worker: Callable[..., Any], rank: int, world_size: int, port: int, backend: str,
-                timeout: float, args: tuple[Any, ...], conn: Any, log_path: str) -> None:
+def _child_main(
+    worker: Callable[..., Any],
+    rank: int,
+    world_size: int,
+    port: int,
+    backend: str,
+    timeout: float,
+    args: tuple[Any, ...],
+    conn: Any,
+    log_path: str,
+) -> None:
     """Body of a worker process: quiet output, join the group, run, send the result back."""
     # Send this process's stdout and stderr (C++ logs included) to a file, not the notebook.
     log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -167,14 +184,16 @@ def _child_main(worker: Callable[..., Any], rank: int, world_size: int, port: in
     os.dup2(log_fd, 2)
     os.close(log_fd)
     import warnings
+
     warnings.simplefilter("ignore")
     torch.set_num_threads(1)
     os.environ["MASTER_ADDR"] = "127.0.0.1"
     os.environ["MASTER_PORT"] = str(port)
     message: tuple[Any, ...]
     try:
-        dist.init_process_group(backend, rank=rank, world_size=world_size,
-                                timeout=datetime.timedelta(seconds=timeout))
+        dist.init_process_group(
+            backend, rank=rank, world_size=world_size, timeout=datetime.timedelta(seconds=timeout)
+        )
         result = worker(rank, world_size, *args)
         message = ("ok", time.time(), result)
     except BaseException as exc:  # noqa: BLE001 - every failure is reported to the parent
@@ -186,8 +205,14 @@ def _child_main(worker: Callable[..., Any], rank: int, world_size: int, port: in
         try:
             payload = pickle.dumps(message)
         except Exception as exc:  # the result cannot be pickled
-            payload = pickle.dumps(("error", time.time(), f"the result of rank {rank} cannot be "
-                                    f"sent back: {type(exc).__name__}: {exc}", traceback.format_exc()))
+            payload = pickle.dumps(
+                (
+                    "error",
+                    time.time(),
+                    f"the result of rank {rank} cannot be sent back: {type(exc).__name__}: {exc}",
+                    traceback.format_exc(),
+                )
+            )
         conn.send_bytes(payload)
     finally:
         conn.close()
@@ -216,8 +241,10 @@ def _stop(processes: Sequence[Any]) -> None:
 
 
 def _died(exitcode: int | None) -> str:
-    return (f"the process ended (exit code {exitcode}) without sending a result (a script that "
-            f"calls run_workers must do so under `if __name__ == \"__main__\":`)")
+    return (
+        f"the process ended (exit code {exitcode}) without sending a result (a script that "
+        f"calls run_workers must do so under `if __name__ == \"__main__\":`)"
+    )
 
 
 def _tail(path: str) -> str:
@@ -289,9 +316,22 @@ def run_workers(
             with _environ(_CHILD_ENV):
                 for rank in range(world_size):
                     reader, writer = ctx.Pipe(duplex=False)
-                    p = ctx.Process(target=_child_main, name=f"course-utils-rank{rank}", daemon=True,
-                                    args=(worker, rank, world_size, port, backend, timeout, args,
-                                          writer, log_paths[rank]))
+                    p = ctx.Process(
+                        target=_child_main,
+                        name=f"course-utils-rank{rank}",
+                        daemon=True,
+                        args=(
+                            worker,
+                            rank,
+                            world_size,
+                            port,
+                            backend,
+                            timeout,
+                            args,
+                            writer,
+                            log_paths[rank],
+                        ),
+                    )
                     p.start()
                     writer.close()
                     processes.append(p)
@@ -305,7 +345,8 @@ def run_workers(
                     raise WorkerTimeoutError(
                         f"rank(s) {late} did not finish within timeout={timeout:g} s "
                         f"(a worker stuck in a loop or waiting in a collective for a peer); "
-                        f"all workers were stopped")
+                        f"all workers were stopped"
+                    )
                 waitables = [readers[r] for r in pending] + [processes[r].sentinel for r in pending]
                 multiprocessing.connection.wait(waitables, timeout=left)
                 errors: list[tuple[float, int, str, str]] = []
@@ -320,9 +361,15 @@ def run_workers(
                             errors.append((time.time(), r, _died(processes[r].exitcode), ""))
                             continue
                         except Exception as exc:  # e.g. a result whose class the parent lacks
-                            errors.append((time.time(), r, f"the result of rank {r} cannot be read "
-                                           f"back: {type(exc).__name__}: {exc}",
-                                           traceback.format_exc()))
+                            errors.append(
+                                (
+                                    time.time(),
+                                    r,
+                                    f"the result of rank {r} cannot be read "
+                                    f"back: {type(exc).__name__}: {exc}",
+                                    traceback.format_exc(),
+                                )
+                            )
                             continue
                         if msg[0] == "ok":
                             results[r] = msg[2]
@@ -334,10 +381,14 @@ def run_workers(
                 if errors:
                     when, rank, first, details = min(errors)
                     log = _tail(log_paths[rank])
-                    text = "\n".join(x for x in (details.rstrip(), log and
-                                                  f"--- output of rank {rank} ---\n{log}") if x)
-                    raise WorkerError(f"worker rank {rank} failed: {first}" + (f"\n{text}" if text else ""),
-                                      rank=rank, details=text)
+                    text = "\n".join(
+                        x for x in (details.rstrip(), log and f"--- output of rank {rank} ---\n{log}") if x
+                    )
+                    raise WorkerError(
+                        f"worker rank {rank} failed: {first}" + (f"\n{text}" if text else ""),
+                        rank=rank,
+                        details=text,
+                    )
             for p in processes:
                 p.join(_GRACE_S)
         finally:
@@ -410,16 +461,19 @@ def _sharded_clip_args(parameters: Any, max_norm: Any, norm_type: Any) -> tuple[
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     for i, param in enumerate(params):
         if not isinstance(param, Tensor):
-            raise TypeError(f"parameters must be tensors, got {param!r} of type "
-                            f"{type(param).__name__} at position {i}")
+            raise TypeError(
+                f"parameters must be tensors, got {param!r} of type {type(param).__name__} at position {i}"
+            )
     max_norm = check_positive_finite("max_norm", max_norm)
     p = check_real("norm_type", norm_type)
     if not (p > 0):
         raise ValueError(f"norm_type must be a number > 0 or inf, got {norm_type!r}")
     if not dist.is_available() or not dist.is_initialized():
-        raise RuntimeError("clip_grad_norm_sharded_ needs an initialised torch.distributed process "
-                           "group: call it inside a worker started by course_utils.distributed."
-                           "run_workers (in one process, use torch.nn.utils.clip_grad_norm_)")
+        raise RuntimeError(
+            "clip_grad_norm_sharded_ needs an initialised torch.distributed process "
+            "group: call it inside a worker started by course_utils.distributed."
+            "run_workers (in one process, use torch.nn.utils.clip_grad_norm_)"
+        )
     return [q.grad for q in params if q.grad is not None], max_norm, p
 
 
@@ -442,17 +496,26 @@ def demo_gradient(seed: int, n_samples: int = 64) -> Tensor:
     """
     from .data import make_regression
     from .models import MLP
+
     seed = check_int("seed", seed, minimum=0)
     n_samples = check_int("n_samples", n_samples, minimum=1)
     torch.manual_seed(seed)
     model = MLP(8, 1, hidden=16, depth=2)
     X, y = make_regression(n_samples, 8, seed=seed)
     nn.functional.mse_loss(model(X), y).backward()
-    return torch.cat([p.grad.reshape(-1) for p in model.parameters()]).detach()
+    return torch.cat([_grad(p).reshape(-1) for p in model.parameters()]).detach()
 
 
-def ddp_demo(rank: int, world_size: int, seed: int = 0, max_norm: float = 1.0,
-             batch: int = 32, use_ddp: bool = False) -> dict[str, Any]:
+def _grad(p: Tensor) -> Tensor:
+    """``p.grad``, which the demos' ``backward()`` has just filled."""
+    if p.grad is None:
+        raise RuntimeError("a parameter has no gradient after backward()")
+    return p.grad
+
+
+def ddp_demo(
+    rank: int, world_size: int, seed: int = 0, max_norm: float = 1.0, batch: int = 32, use_ddp: bool = False
+) -> dict[str, Any]:
     r"""Data-parallel worker: average the gradients over the ranks, then clip the average.
 
     All ranks build the same seeded :class:`~course_utils.models.MLP` (8 -> 16 -> 16 -> 1).
@@ -478,30 +541,40 @@ def ddp_demo(rank: int, world_size: int, seed: int = 0, max_norm: float = 1.0,
     torch.manual_seed(seed)
     model: nn.Module = MLP(8, 1, hidden=16, depth=2)
     X, y = make_regression(world_size * batch, 8, seed=seed)
-    xb, yb = X[rank * batch:(rank + 1) * batch], y[rank * batch:(rank + 1) * batch]
+    xb, yb = X[rank * batch : (rank + 1) * batch], y[rank * batch : (rank + 1) * batch]
     if use_ddp:
         from torch.nn.parallel import DistributedDataParallel as DDP
 
         model = DDP(model)
         with model.no_sync():
             nn.functional.mse_loss(model(xb), yb).backward()
-        local = torch.cat([p.grad.reshape(-1) for p in model.parameters()]).clone()
+        local = torch.cat([_grad(p).reshape(-1) for p in model.parameters()]).clone()
         model.zero_grad(set_to_none=True)
         nn.functional.mse_loss(model(xb), yb).backward()  # DDP all-reduces (averages) here
     else:
         nn.functional.mse_loss(model(xb), yb).backward()
-        local = torch.cat([p.grad.reshape(-1) for p in model.parameters()]).clone()
+        local = torch.cat([_grad(p).reshape(-1) for p in model.parameters()]).clone()
         for p in model.parameters():
-            dist.all_reduce(p.grad, op=dist.ReduceOp.SUM)
-            p.grad.div_(world_size)
+            dist.all_reduce(_grad(p), op=dist.ReduceOp.SUM)
+            _grad(p).div_(world_size)
     total = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
-    clipped = torch.cat([p.grad.reshape(-1) for p in model.parameters()]).clone()
-    return {"rank": rank, "local_norm": float(local.norm()), "local": local,
-            "total_norm": float(total), "clipped": clipped}
+    clipped = torch.cat([_grad(p).reshape(-1) for p in model.parameters()]).clone()
+    return {
+        "rank": rank,
+        "local_norm": float(local.norm()),
+        "local": local,
+        "total_norm": float(total),
+        "clipped": clipped,
+    }
 
 
-def sharded_demo(rank: int, world_size: int, seed: int = 0, max_norm: float = 0.1,
-                 norm_types: Sequence[float] = (2.0, math.inf)) -> dict[str, Any]:
+def sharded_demo(
+    rank: int,
+    world_size: int,
+    seed: int = 0,
+    max_norm: float = 0.1,
+    norm_types: Sequence[float] = (2.0, math.inf),
+) -> dict[str, Any]:
     r"""Sharded worker: clip this rank's shard by its local norm, and by the global norm.
 
     The full gradient is :func:`demo_gradient` ``(seed)``; rank ``r`` keeps only the ``r``-th of
@@ -546,4 +619,3 @@ def failing_demo(rank: int, world_size: int) -> None:
         w.grad = grad
         torch.nn.utils.clip_grad_norm_([w], 1.0, error_if_nonfinite=True)
     dist.all_reduce(grad)
-

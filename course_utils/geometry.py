@@ -3,6 +3,7 @@
 Only drawing lives here: the clipped vectors are computed by the caller (the lesson), so that
 the picture shows exactly the numbers printed next to it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -59,28 +60,75 @@ def plot_ball_and_box(
     n = _as_points("norm_clipped", norm_clipped)
     v = _as_points("value_clipped", value_clipped)
     if not (g.shape == n.shape == v.shape):
-        raise ValueError("gradients, norm_clipped and value_clipped must have the same shape, got "
-                         f"{g.shape}, {n.shape} and {v.shape}")
+        raise ValueError(
+            "gradients, norm_clipped and value_clipped must have the same shape, got "
+            f"{g.shape}, {n.shape} and {v.shape}"
+        )
     t = check_positive_finite("threshold", threshold)
     check_optional_str("title", title)
 
     fig = _new_figure((6.5, 6.5))
     ax = fig.subplots()
-    ax.add_patch(Circle((0, 0), t, fill=False, color=PALETTE["blue"], linewidth=2,
-                        label=f"L2 ball, norm <= {t:g} (norm clipping)"))
-    ax.add_patch(Rectangle((-t, -t), 2 * t, 2 * t, fill=False, color=PALETTE["vermillion"],
-                           linewidth=2, linestyle="--", label=f"box, |g_i| <= {t:g} (value clipping)"))
+    ax.add_patch(
+        Circle(
+            (0, 0),
+            t,
+            fill=False,
+            color=PALETTE["blue"],
+            linewidth=2,
+            label=f"L2 ball, norm <= {t:g} (norm clipping)",
+        )
+    )
+    ax.add_patch(
+        Rectangle(
+            (-t, -t),
+            2 * t,
+            2 * t,
+            fill=False,
+            color=PALETTE["vermillion"],
+            linewidth=2,
+            linestyle="--",
+            label=f"box, |g_i| <= {t:g} (value clipping)",
+        )
+    )
     for i in range(len(g)):
-        ax.annotate("", xy=g[i], xytext=(0, 0),
-                    arrowprops=dict(arrowstyle="->", color=PALETTE["black"], linewidth=1.2))
+        ax.annotate(
+            "",
+            xy=g[i],
+            xytext=(0, 0),
+            arrowprops=dict(arrowstyle="->", color=PALETTE["black"], linewidth=1.2),
+        )
         for target, color in ((n[i], PALETTE["blue"]), (v[i], PALETTE["vermillion"])):
             ax.plot([g[i, 0], target[0]], [g[i, 1], target[1]], color=color, linewidth=0.8, alpha=0.7)
-    ax.plot(g[:, 0], g[:, 1], linestyle="none", marker="o", markersize=4, color=PALETTE["black"],
-            label="gradient (arrow tip)")
-    ax.plot(n[:, 0], n[:, 1], linestyle="none", marker="o", markersize=8, color=PALETTE["blue"],
-            label="after norm clipping")
-    ax.plot(v[:, 0], v[:, 1], linestyle="none", marker="s", markersize=8, color=PALETTE["vermillion"],
-            label="after value clipping", markerfacecolor="none", markeredgewidth=2)
+    ax.plot(
+        g[:, 0],
+        g[:, 1],
+        linestyle="none",
+        marker="o",
+        markersize=4,
+        color=PALETTE["black"],
+        label="gradient (arrow tip)",
+    )
+    ax.plot(
+        n[:, 0],
+        n[:, 1],
+        linestyle="none",
+        marker="o",
+        markersize=8,
+        color=PALETTE["blue"],
+        label="after norm clipping",
+    )
+    ax.plot(
+        v[:, 0],
+        v[:, 1],
+        linestyle="none",
+        marker="s",
+        markersize=8,
+        color=PALETTE["vermillion"],
+        label="after value clipping",
+        markerfacecolor="none",
+        markeredgewidth=2,
+    )
     lim = 1.1 * max(float(np.abs(g).max()), t)
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)

@@ -10,6 +10,7 @@ computed element-wise and reported as its maximum.  Rough bands in float64 (cs23
 thumb): about 1e-7 or smaller means the gradient is right; between 1e-7 and 1e-2 look closer
 (kinks such as ReLU at 0 can cause it); above 1e-2 the gradient is almost certainly wrong.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,6 +18,8 @@ from typing import Callable
 
 import torch
 from torch import Tensor
+
+from ._validation import check_positive_finite
 
 __all__ = ["numerical_gradient", "relative_error", "error_band", "RIGHT_BELOW", "WRONG_ABOVE"]
 
@@ -44,10 +47,7 @@ def numerical_gradient(f: Callable[[Tensor], Tensor], x: Tensor, h: float = 1e-6
         raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
     if not x.is_floating_point():
         raise TypeError(f"x must be a floating-point tensor, got dtype {x.dtype}")
-    if isinstance(h, bool) or not isinstance(h, (int, float)):
-        raise TypeError(f"h must be a positive finite number, got {h!r} of type {type(h).__name__}")
-    if not (0 < h < math.inf):
-        raise ValueError(f"h must be a positive finite number, got {h!r}")
+    h = check_positive_finite("h", h)
     x = x.detach().clone(memory_format=torch.contiguous_format)  # .view(-1) needs contiguity
     grad = torch.zeros_like(x)
     flat, gflat = x.view(-1), grad.view(-1)
@@ -86,8 +86,7 @@ def relative_error(a: Tensor, b: Tensor, tiny: float = 1e-12) -> float:
             raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}")
-    if isinstance(tiny, bool) or not isinstance(tiny, (int, float)) or not (0 < tiny < math.inf):
-        raise ValueError(f"tiny must be a positive finite number, got {tiny!r}")
+    tiny = check_positive_finite("tiny", tiny)
     if a.numel() == 0:
         return 0.0
     a64, b64 = a.detach().double(), b.detach().double()
@@ -99,7 +98,12 @@ def error_band(rel_err: float) -> str:
     """Name the band of a relative error: ``"right"``, ``"suspicious"`` or ``"wrong"``."""
     if hasattr(rel_err, "item") and getattr(rel_err, "ndim", 1) == 0:
         rel_err = rel_err.item()  # NumPy scalars and 0-dim tensors
-    if isinstance(rel_err, bool) or not isinstance(rel_err, (int, float)) or math.isnan(rel_err) or rel_err < 0:
+    if (
+        isinstance(rel_err, bool)
+        or not isinstance(rel_err, (int, float))
+        or math.isnan(rel_err)
+        or rel_err < 0
+    ):
         raise ValueError(f"rel_err must be a non-negative number, got {rel_err!r}")
     rel_err = float(rel_err)
     if rel_err <= RIGHT_BELOW:

@@ -268,11 +268,26 @@ def plot_descent_paths(
     for i, (label, path) in enumerate(paths.items()):
         color = _PATH_COLOURS[i % len(_PATH_COLOURS)]
         pts = path.points
-        ax.plot(pts[:, 0], pts[:, 1], marker=".", markersize=4, linewidth=1.4,
-                label=label, color=color, linestyle=_PATH_STYLES[i % len(_PATH_STYLES)])
+        ax.plot(
+            pts[:, 0],
+            pts[:, 1],
+            marker=".",
+            markersize=4,
+            linewidth=1.4,
+            label=label,
+            color=color,
+            linestyle=_PATH_STYLES[i % len(_PATH_STYLES)],
+        )
         ax.plot(pts[0, 0], pts[0, 1], marker="s", color=color, markersize=7, linestyle="none")
-        ax.plot(pts[-1, 0], pts[-1, 1], marker="*", color=color, markersize=12,
-                markeredgecolor=PALETTE["black"], linestyle="none")
+        ax.plot(
+            pts[-1, 0],
+            pts[-1, 1],
+            marker="*",
+            color=color,
+            markersize=12,
+            markeredgecolor=PALETTE["black"],
+            linestyle="none",
+        )
     ax.set_xlim(*_check_limits("w_lim", w_lim))
     ax.set_ylim(*_check_limits("b_lim", b_lim))
     ax.set_xlabel(f"{param_names[0]} (parameter value)")

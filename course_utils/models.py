@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Literal, cast
 
 import torch
 from torch import Tensor, nn
@@ -16,7 +17,8 @@ _ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
     "identity": nn.Identity,
 }
-_GAIN_NAME = {"tanh": "tanh", "relu": "relu", "identity": "linear"}
+_GainName = Literal["tanh", "relu", "linear"]
+_GAIN_NAME: dict[str, _GainName] = {"tanh": "tanh", "relu": "relu", "identity": "linear"}
 _INITS = ("default", "xavier", "he", "normal")
 
 
@@ -93,9 +95,10 @@ class MLP(nn.Module):
     @torch.no_grad()
     def _initialise(self, init: str, activation: str, init_scale: float) -> None:
         last = len(self.linears) - 1
-        for i, layer in enumerate(self.linears):
+        for i, module in enumerate(self.linears):
+            layer = cast(nn.Linear, module)
             w = layer.weight
-            gain_name = _GAIN_NAME[activation] if i < last else "linear"
+            gain_name: _GainName = _GAIN_NAME[activation] if i < last else "linear"
             if init == "default":
                 pass
             elif init == "xavier":
@@ -212,7 +215,7 @@ class VanillaRNN(nn.Module):
             None
         """
         rho = check_positive_finite("rho", rho)
-        w = self.rnn.weight_hh_l0
+        w = cast(Tensor, self.rnn.weight_hh_l0)
         current = spectral_radius(w)
         if not (current > 0.0 and math.isfinite(current)):
             raise ValueError(
@@ -247,9 +250,7 @@ class VanillaRNN(nn.Module):
         if not isinstance(x, Tensor):
             raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
         if x.dim() != 3:
-            raise ValueError(
-                f"x must have shape (batch, T, input_size), got shape {tuple(x.shape)}"
-            )
+            raise ValueError(f"x must have shape (batch, T, input_size), got shape {tuple(x.shape)}")
         if not return_hidden:
             out, _ = self.rnn(x)
             return self.head(out[:, -1])
@@ -278,8 +279,11 @@ class VanillaRNN(nn.Module):
         return self.head(h), hidden
 
     def _step(self, x_t: Tensor, h: Tensor) -> Tensor:
-        pre = nn.functional.linear(x_t, self.rnn.weight_ih_l0, self.rnn.bias_ih_l0)
-        pre = pre + nn.functional.linear(h, self.rnn.weight_hh_l0, self.rnn.bias_hh_l0)
+        rnn = self.rnn
+        w_ih, b_ih = cast(Tensor, rnn.weight_ih_l0), cast(Tensor, rnn.bias_ih_l0)
+        w_hh, b_hh = cast(Tensor, rnn.weight_hh_l0), cast(Tensor, rnn.bias_hh_l0)
+        pre = nn.functional.linear(x_t, w_ih, b_ih)
+        pre = pre + nn.functional.linear(h, w_hh, b_hh)
         return torch.tanh(pre) if self.nonlinearity == "tanh" else torch.relu(pre)
 
 

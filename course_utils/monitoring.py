@@ -112,16 +112,13 @@ class GradNormMonitor:
             if total_norm.requires_grad:
                 total_norm = total_norm.detach()
         elif isinstance(total_norm, bool) or not isinstance(total_norm, numbers.Real):
-            raise TypeError(
-                f"total_norm must be a tensor or a float, got {type(total_norm).__name__}"
-            )
+            raise TypeError(f"total_norm must be a tensor or a float, got {type(total_norm).__name__}")
         elif total_norm < 0:
             raise ValueError(f"total_norm must be a norm (>= 0, inf or nan), got {total_norm!r}")
         if isinstance(loss, Tensor):
             if loss.numel() != 1:
                 raise ValueError(
-                    f"loss must be a single number (0-dim tensor), got a tensor of shape "
-                    f"{tuple(loss.shape)}"
+                    f"loss must be a single number (0-dim tensor), got a tensor of shape {tuple(loss.shape)}"
                 )
             loss = loss.detach()
         elif loss is not None and (isinstance(loss, bool) or not isinstance(loss, numbers.Real)):

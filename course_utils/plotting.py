@@ -12,12 +12,13 @@ from __future__ import annotations
 import io
 import numbers
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from ._validation import check_bool, check_choice, check_optional_str, check_positive_finite
 from .monitoring import GradNormMonitor
@@ -113,9 +114,7 @@ def _as_history(obj: Any, name: str) -> History:
         return obj.history
     if isinstance(obj, History):
         return obj
-    raise TypeError(
-        f"{name} must be a History or a GradNormMonitor, got {type(obj).__name__}"
-    )
+    raise TypeError(f"{name} must be a History or a GradNormMonitor, got {type(obj).__name__}")
 
 
 def _check_max_norm(max_norm: Any) -> float | None:
@@ -214,8 +213,7 @@ def _as_series(name: str, key: str, value: Any) -> np.ndarray:
         value = value.detach().cpu().numpy()
     if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
         raise TypeError(
-            f"{name}[{key!r}] must be a number or a sequence of numbers, "
-            f"got {type(value).__name__}"
+            f"{name}[{key!r}] must be a number or a sequence of numbers, got {type(value).__name__}"
         )
     try:
         arr = np.asarray(value, dtype=np.float64)
@@ -232,11 +230,6 @@ def _is_number(value: Any) -> bool:
     if isinstance(value, torch.Tensor):
         return value.numel() == 1 and value.dim() == 0
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _looks_like_parameter_names(keys: Sequence[str]) -> bool:
-    last = [k.rsplit(".", 1)[-1] for k in keys]
-    return all(("weight" in k or "bias" in k) for k in last)
 
 
 def plot_layer_norms(
@@ -258,18 +251,18 @@ def plot_layer_norms(
     * a mapping ``label -> sequence of per-layer norms`` (e.g. one entry per
       init scale): one line per label, x = layer index (``over="layers"``).
 
-    For mappings of sequences, ``over=None`` picks ``"steps"`` when every key
-    looks like a parameter name (its last dotted part contains ``weight`` or
-    ``bias``, as in ``"linears.0.weight"``) and ``"layers"`` otherwise; pass
-    ``over`` to choose explicitly.
+    A mapping of sequences needs ``over``: the two kinds look alike (both map a
+    string to a sequence of numbers), so the function does not guess. A
+    :class:`~course_utils.training.History` is always plotted over steps.
 
     Args:
         layer_norms (Mapping or History): the norms, as above.
         title (str, optional): the figure title. Default: a generic title
         log (bool): log scale for the norm axis (when there are positive
             values). Default: ``True``
-        over (str, optional): ``"steps"`` or ``"layers"`` for mappings of
-            sequences. Default: ``None`` (inferred)
+        over (str, optional): ``"steps"`` or ``"layers"``, required for a
+            mapping of sequences; ``None`` for a mapping of numbers or a
+            History. Default: ``None``
 
     Returns:
         A :class:`matplotlib.figure.Figure` with one axes.
@@ -303,9 +296,7 @@ def plot_layer_norms(
 
     if all(scalar):
         if over is not None:
-            raise ValueError(
-                f"over must be None for a mapping of single numbers (bar chart), got {over!r}"
-            )
+            raise ValueError(f"over must be None for a mapping of single numbers (bar chart), got {over!r}")
         heights = np.asarray([float(v) for v in values], dtype=np.float64)
         use_log = log and _has_positive(heights)
         heights = _finite_or_nan(heights, positive=use_log)
@@ -324,13 +315,16 @@ def plot_layer_norms(
         return fig
     if any(scalar):
         raise TypeError(
-            "layer_norms must map every key to a number, or every key to a sequence; "
-            "got a mix of both"
+            "layer_norms must map every key to a number, or every key to a sequence; got a mix of both"
         )
 
     series = [_as_series("layer_norms", k, v) for k, v in zip(keys, values)]
     if over is None:
-        over = "steps" if _looks_like_parameter_names(keys) else "layers"
+        raise ValueError(
+            "layer_norms maps names to sequences, so say what the sequences run over: "
+            "over='steps' (one line per layer, x = optimizer step, as in History.layer_norms) "
+            "or over='layers' (one line per setting, x = layer index); got over=None"
+        )
     use_log = log and _has_positive(*series)
     fig = _new_figure((8.0, 4.5))
     ax = fig.subplots()
@@ -346,7 +340,8 @@ def plot_layer_norms(
         ax.set_yscale("log")
     suffix = " (log scale)" if use_log else ""
     if over == "layers":
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        # the default locator is an AutoLocator, a MaxNLocator: keep its bins, integers only
+        cast(MaxNLocator, ax.xaxis.get_major_locator()).set_params(integer=True)
         ax.set_xlabel("layer index (0 = input side)")
         ax.set_ylabel("gradient L2 norm" + suffix)
         ax.set_title("Gradient norm of each layer, per setting")
@@ -383,9 +378,7 @@ def plot_norm_timelines(
         A :class:`matplotlib.figure.Figure` with one axes.
     """
     if not isinstance(histories, Mapping):
-        raise TypeError(
-            f"histories must be a mapping label -> History, got {type(histories).__name__}"
-        )
+        raise TypeError(f"histories must be a mapping label -> History, got {type(histories).__name__}")
     if len(histories) == 0:
         raise ValueError("histories must not be empty, got an empty mapping")
     max_norm = _check_max_norm(max_norm)

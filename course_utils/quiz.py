@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import builtins
 import html
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+if TYPE_CHECKING:
+    import ipywidgets
 
 __all__ = ["LETTERS", "check_answer", "check_choice", "normalize_choice", "practice_question"]
 
@@ -72,12 +75,16 @@ def check_choice(value: Any, name: str = "your answer") -> str:
             hint = " Choose exactly one option, e.g. \"B\", not a list."
         elif isinstance(value, builtins.str):
             hint = " Write the letter as a plain string literal such as \"B\"."
-        raise TypeError(f"{name} must be a plain string holding one letter A, B, C or D, "
-                        f"got an object of type {kind}.{hint}")
+        raise TypeError(
+            f"{name} must be a plain string holding one letter A, B, C or D, "
+            f"got an object of type {kind}.{hint}"
+        )
     letter = normalize_choice(value)
     if letter is None:
-        raise ValueError(f"{name} must be one letter A, B, C or D (case and surrounding spaces "
-                         f"do not matter), got {value!r}")
+        raise ValueError(
+            f"{name} must be one letter A, B, C or D (case and surrounding spaces "
+            f"do not matter), got {value!r}"
+        )
     return letter
 
 
@@ -103,17 +110,24 @@ def check_answer(name: str, namespace: Mapping[str, Any]) -> str:
             identifier or ``namespace`` is not a mapping.
     """
     if builtins.type(name) is not str or not name.isidentifier():
-        raise TypeError(f"name must be the answer variable's name as a str, e.g. \"answer_q03\", got {name!r}")
+        raise TypeError(
+            f"name must be the answer variable's name as a str, e.g. \"answer_q03\", got {name!r}"
+        )
     if not isinstance(namespace, Mapping):
-        raise TypeError(f"namespace must be a mapping such as globals(), got {builtins.type(namespace).__name__}")
+        raise TypeError(
+            f"namespace must be a mapping such as globals(), got {builtins.type(namespace).__name__}"
+        )
     if name not in namespace:
         raise NotImplementedError(
             f"{name} is not set yet: in the answer cell above, replace the two placeholder lines by "
-            f"{name} = \"<letter>\" (one of A, B, C, D) and run that cell")
+            f"{name} = \"<letter>\" (one of A, B, C, D) and run that cell"
+        )
     return check_choice(namespace[name], name)
 
 
-def practice_question(question: str, options: Sequence[str], answer: str, explanation: str) -> "ipywidgets.VBox":
+def practice_question(
+    question: str, options: Sequence[str], answer: str, explanation: str
+) -> "ipywidgets.VBox":
     r"""An ungraded multiple-choice question that gives feedback as soon as *Check* is pressed.
 
     Args:
@@ -143,7 +157,7 @@ def practice_question(question: str, options: Sequence[str], answer: str, explan
             raise TypeError(f"options[{i}] must be a non-empty str, got {opt!r}")
     if len({o.strip() for o in options}) != len(options):
         raise ValueError(f"options must be distinct, got {options!r}")
-    letters = _PRACTICE_LETTERS[:len(options)]
+    letters = _PRACTICE_LETTERS[: len(options)]
     if builtins.type(answer) is not str or answer.strip().upper() not in letters:
         raise ValueError(f"answer must be one of the option letters {', '.join(letters)}, got {answer!r}")
     answer = answer.strip().upper()
@@ -153,7 +167,9 @@ def practice_question(question: str, options: Sequence[str], answer: str, explan
     prompt = widgets.HTML(f"<b>Practice (not graded):</b> {html.escape(question)}")
     choices = widgets.RadioButtons(
         options=[(f"{letter}. {text}", letter) for letter, text in zip(letters, options)],
-        value=None, layout=widgets.Layout(width="max-content"))
+        value=None,
+        layout=widgets.Layout(width="max-content"),
+    )
     button = widgets.Button(description="Check", button_style="info")
     feedback = widgets.HTML("")
 
@@ -165,8 +181,10 @@ def practice_question(question: str, options: Sequence[str], answer: str, explan
         elif picked == answer:
             feedback.value = f"<span style='color:#009E73'><b>Right: {picked}.</b></span> {why}"
         else:
-            feedback.value = (f"<span style='color:#D55E00'><b>Not quite: you picked {picked}; "
-                              f"the answer is {answer}.</b></span> {why}")
+            feedback.value = (
+                f"<span style='color:#D55E00'><b>Not quite: you picked {picked}; "
+                f"the answer is {answer}.</b></span> {why}"
+            )
 
     button.on_click(check)
     # Changing the choice clears old feedback, so it never describes another option.

@@ -9,8 +9,9 @@ it does not know (then :func:`train` compares the norms before and after).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from dataclasses import dataclass
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -84,6 +85,7 @@ def clipped_norm(norm_before: float, max_norm: float) -> float:
     return norm_before * min(1.0, coef)
 
 
+@dataclass(frozen=True)
 class NoClip:
     r"""The clipping strategy that leaves the gradients unchanged.
 
@@ -101,15 +103,6 @@ class NoClip:
         """
         return False
 
-    def __repr__(self) -> str:
-        return "NoClip()"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, NoClip)
-
-    def __hash__(self) -> int:
-        return hash(NoClip)
-
 
 def _check_norm_type(norm_type: Any) -> float:
     v = check_real("norm_type", norm_type)
@@ -118,6 +111,7 @@ def _check_norm_type(norm_type: Any) -> float:
     return v
 
 
+@dataclass(frozen=True)
 class ClipByNorm:
     r"""Clip the global gradient norm with :func:`torch.nn.utils.clip_grad_norm_`.
 
@@ -138,9 +132,13 @@ class ClipByNorm:
     place and returns ``True`` if the total norm exceeded ``max_norm``.
     """
 
-    def __init__(self, max_norm: float, norm_type: float = 2.0) -> None:
-        self.max_norm = check_positive_finite("max_norm", max_norm)
-        self.norm_type = _check_norm_type(norm_type)
+    max_norm: float
+    norm_type: float = 2.0
+
+    def __post_init__(self) -> None:
+        # Frozen: the checked (and float-converted) values are stored through object.__setattr__.
+        object.__setattr__(self, "max_norm", check_positive_finite("max_norm", self.max_norm))
+        object.__setattr__(self, "norm_type", _check_norm_type(self.norm_type))
 
     def __call__(self, params: list[nn.Parameter]) -> bool:
         r"""Clip the gradients of ``params`` in place.
@@ -156,22 +154,8 @@ class ClipByNorm:
         # counts as clipped: PyTorch has then multiplied every gradient by NaN.
         return math.isnan(total) or total > self.max_norm
 
-    def __repr__(self) -> str:
-        if self.norm_type == 2.0:
-            return f"ClipByNorm(max_norm={self.max_norm:g})"
-        return f"ClipByNorm(max_norm={self.max_norm:g}, norm_type={self.norm_type:g})"
 
-    def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, ClipByNorm)
-            and other.max_norm == self.max_norm
-            and other.norm_type == self.norm_type
-        )
-
-    def __hash__(self) -> int:
-        return hash((ClipByNorm, self.max_norm, self.norm_type))
-
-
+@dataclass(frozen=True)
 class ClipByValue:
     r"""Clip every gradient element to :math:`[-c, c]` (:func:`torch.nn.utils.clip_grad_value_`).
 
@@ -188,8 +172,10 @@ class ClipByValue:
     clipping).
     """
 
-    def __init__(self, clip_value: float) -> None:
-        self.clip_value = check_positive_finite("clip_value", clip_value)
+    clip_value: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "clip_value", check_positive_finite("clip_value", self.clip_value))
 
     def __call__(self, params: list[nn.Parameter]) -> bool:
         r"""Clamp the gradients of ``params`` in place.
@@ -206,15 +192,6 @@ class ClipByValue:
         exceeded = bool(_total_norm(grads, math.inf) > self.clip_value)
         torch.nn.utils.clip_grad_value_(params, self.clip_value)
         return exceeded
-
-    def __repr__(self) -> str:
-        return f"ClipByValue(clip_value={self.clip_value:g})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ClipByValue) and other.clip_value == self.clip_value
-
-    def __hash__(self) -> int:
-        return hash((ClipByValue, self.clip_value))
 
 
 def as_clipper(clip: Any) -> ClipStrategy:
@@ -540,9 +517,7 @@ class History:
             raise ValueError(f"data must hold lists of equal lengths, got lengths {lengths}")
         h = cls()
         for s, e, loss, b, a, c, nf in zip(*(data[k] for k in keys)):
-            h.record(
-                loss=loss, norm_before=b, norm_after=a, clipped=c, epoch=e, step=s, nonfinite=nf
-            )
+            h.record(loss=loss, norm_before=b, norm_after=a, clipped=c, epoch=e, step=s, nonfinite=nf)
         layer_norms = data.get("layer_norms", {})
         h.layer_norms = {str(k): [float(x) for x in v] for k, v in layer_norms.items()}
         return h
@@ -645,8 +620,7 @@ def train(
         raise TypeError(f"loss_fn must be callable, got {loss_fn!r}")
     if not all(callable(getattr(optimizer, m, None)) for m in ("zero_grad", "step")):
         raise TypeError(
-            "optimizer must be a torch.optim.Optimizer (with zero_grad and step), "
-            f"got {optimizer!r}"
+            f"optimizer must be a torch.optim.Optimizer (with zero_grad and step), got {optimizer!r}"
         )
     epochs = check_int("epochs", epochs, minimum=1)
     if max_steps is not None:
@@ -657,9 +631,7 @@ def train(
     if progress is not None:
         check_bool("progress", progress)
     clipper = as_clipper(clip)
-    if isinstance(data, (str, bytes)) or not (
-        _is_tensor_pair(data) or isinstance(data, Iterable)
-    ):
+    if isinstance(data, (str, bytes)) or not (_is_tensor_pair(data) or isinstance(data, Iterable)):
         raise TypeError(
             "data must be a DataLoader, an iterable of (x, y) batches or a tuple (X, y) "
             f"of tensors, got {type(data).__name__}"
@@ -670,10 +642,11 @@ def train(
                 f"data as a tuple (X, y) must hold two tensors, got "
                 f"({type(data[0]).__name__}, {type(data[1]).__name__})"
             )
-        if data[0].shape[:1] != data[1].shape[:1]:
+        X, Y = cast(tuple[Tensor, Tensor], data)
+        if X.shape[:1] != Y.shape[:1]:
             raise ValueError(
                 "data as a tuple (X, y) needs X and y with the same first dimension, got "
-                f"shapes {tuple(data[0].shape)} and {tuple(data[1].shape)}"
+                f"shapes {tuple(X.shape)} and {tuple(Y.shape)}"
             )
     # (isinstance, not iter(data) is data: iterating a DataLoader draws from its generator)
     if epochs > 1 and isinstance(data, Iterator):
@@ -693,7 +666,7 @@ def train(
     if max_steps is not None:
         total = max_steps if total is None else min(total, max_steps)
 
-    def steps_iter() -> Iterator[tuple[int, Any]]:
+    def steps_iter() -> Generator[tuple[int, Any], None, None]:
         for epoch in range(epochs):
             for batch in _iter_batches(data):
                 yield epoch, batch

@@ -18,7 +18,12 @@ from matplotlib.figure import Figure
 from ._validation import check_choice, check_int, check_positive_finite
 from .plotting import PALETTE, _new_figure
 
-__all__ = ["linear_rnn_gradient_norms", "gradient_norm_explorer", "outlier_training_run", "threshold_explorer"]
+__all__ = [
+    "linear_rnn_gradient_norms",
+    "gradient_norm_explorer",
+    "outlier_training_run",
+    "threshold_explorer",
+]
 
 
 def linear_rnn_gradient_norms(weight: torch.Tensor, direction: torch.Tensor, max_T: int) -> np.ndarray:
@@ -104,10 +109,18 @@ def gradient_norm_explorer(
     direction = torch.randn(hidden_size, generator=g, dtype=torch.float64)
     direction = direction / direction.norm()
 
-    rho_slider = widgets.FloatSlider(value=rho, min=0.5, max=1.5, step=0.05, description="ρ(W)",
-                                     continuous_update=False, readout_format=".2f")
-    length_slider = widgets.IntSlider(value=min(50, max_T), min=1, max=max_T, step=1,
-                                      description="length T", continuous_update=False)
+    rho_slider = widgets.FloatSlider(
+        value=rho,
+        min=0.5,
+        max=1.5,
+        step=0.05,
+        description="ρ(W)",
+        continuous_update=False,
+        readout_format=".2f",
+    )
+    length_slider = widgets.IntSlider(
+        value=min(50, max_T), min=1, max=max_T, step=1, description="length T", continuous_update=False
+    )
     image = widgets.Image(format="png")
     label = widgets.HTML()
     box = widgets.VBox([widgets.HBox([rho_slider, length_slider]), label, image])
@@ -120,8 +133,14 @@ def gradient_norm_explorer(
         fig = _new_figure((6.5, 3.8))
         ax = fig.subplots()
         ax.semilogy(ts, norms, color=PALETTE["blue"], linewidth=1.6, label="‖(Wᵀ)ᵗ g‖ (measured)")
-        ax.semilogy(ts, r ** ts.astype(np.float64), color=PALETTE["orange"], linestyle="--",
-                    linewidth=1.2, label="ρᵗ (spectral radius to the power t)")
+        ax.semilogy(
+            ts,
+            r ** ts.astype(np.float64),
+            color=PALETTE["orange"],
+            linestyle="--",
+            linewidth=1.2,
+            label="ρᵗ (spectral radius to the power t)",
+        )
         ax.set_xlabel("steps back through time t")
         ax.set_ylabel("gradient norm (log scale, ‖g‖ = 1 at t = 0)")
         ax.set_title(f"Linear RNN, hidden size {hidden_size}, ρ(W) = {r:.2f}")
@@ -192,10 +211,11 @@ def outlier_training_run(
     method = check_choice("method", method, _CLIP_METHODS)
     epochs = check_int("epochs", epochs, minimum=1)
     seed = check_int("seed", seed, minimum=0)
-    X, y = make_classification(512, 20, outlier_fraction=outlier_fraction, outlier_scale=outlier_scale,
-                               seed=seed)
+    X, y = make_classification(
+        512, 20, outlier_fraction=outlier_fraction, outlier_scale=outlier_scale, seed=seed
+    )
     X_clean, _ = make_classification(512, 20, seed=seed)
-    clip = None
+    clip: ClipByNorm | ClipByValue | None = None
     if method == "norm":
         clip = ClipByNorm(threshold)
     elif method == "value":
@@ -203,8 +223,15 @@ def outlier_training_run(
     seed_everything(seed)
     model = MLP(20, 2, hidden=32, depth=2, activation="relu")
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    history = train(model, make_loader(X, y, batch_size=32, seed=seed), torch.nn.functional.cross_entropy,
-                    optimizer, epochs=epochs, clip=clip, progress=False)
+    history = train(
+        model,
+        make_loader(X, y, batch_size=32, seed=seed),
+        torch.nn.functional.cross_entropy,
+        optimizer,
+        epochs=epochs,
+        clip=clip,
+        progress=False,
+    )
     clean_loss = math.nan
     if history.first_nonfinite_step is None:
         with torch.no_grad():
@@ -256,14 +283,27 @@ def threshold_explorer(
     epochs = check_int("epochs", epochs, minimum=1, maximum=50)
     seed = check_int("seed", seed, minimum=0)
 
-    threshold_slider = widgets.FloatLogSlider(value=threshold, base=10, min=-2, max=4, step=0.25,
-                                              description="threshold", continuous_update=False,
-                                              readout_format=".3g")
-    lr_slider = widgets.FloatLogSlider(value=lr, base=10, min=-2, max=0.5, step=0.1,
-                                       description="learning rate", continuous_update=False,
-                                       readout_format=".3g")
-    method_buttons = widgets.ToggleButtons(options=list(_CLIP_METHODS), value=method,
-                                           description="clipping")
+    threshold_slider = widgets.FloatLogSlider(
+        value=threshold,
+        base=10,
+        min=-2,
+        max=4,
+        step=0.25,
+        description="threshold",
+        continuous_update=False,
+        readout_format=".3g",
+    )
+    lr_slider = widgets.FloatLogSlider(
+        value=lr,
+        base=10,
+        min=-2,
+        max=0.5,
+        step=0.1,
+        description="learning rate",
+        continuous_update=False,
+        readout_format=".3g",
+    )
+    method_buttons = widgets.ToggleButtons(options=list(_CLIP_METHODS), value=method, description="clipping")
     image = widgets.Image(format="png")
     label = widgets.HTML()
     box = widgets.VBox([widgets.HBox([threshold_slider, lr_slider]), method_buttons, label, image])
@@ -277,12 +317,18 @@ def threshold_explorer(
         losses = np.where(np.isfinite(history.losses) & (history.losses > 0), history.losses, np.nan)
         norms = history.norms_before
         norms = np.where(np.isfinite(norms) & (norms > 0), norms, np.nan)
-        ax_loss.semilogy(steps, losses, color=PALETTE["blue"], linewidth=1.2, label="training loss of the batch")
+        ax_loss.semilogy(
+            steps, losses, color=PALETTE["blue"], linewidth=1.2, label="training loss of the batch"
+        )
         ax_loss.set_ylabel("cross-entropy (nats, log)")
         ax_loss.legend(loc="upper right", fontsize="small")
-        ax_norm.semilogy(steps, norms, color=PALETTE["orange"], linewidth=1.2, label="gradient norm before clipping")
+        ax_norm.semilogy(
+            steps, norms, color=PALETTE["orange"], linewidth=1.2, label="gradient norm before clipping"
+        )
         if m == "norm":
-            ax_norm.axhline(t, color=PALETTE["black"], linestyle="--", linewidth=1.0, label=f"max_norm = {t:.3g}")
+            ax_norm.axhline(
+                t, color=PALETTE["black"], linestyle="--", linewidth=1.0, label=f"max_norm = {t:.3g}"
+            )
         ax_norm.set_ylabel("global L2 norm (log)")
         ax_norm.set_xlabel("optimizer step")
         ax_norm.legend(loc="upper right", fontsize="small")
@@ -293,9 +339,11 @@ def threshold_explorer(
         image.value = _png(fig)
         shown = f"{clean_loss:.3g}" if math.isfinite(clean_loss) else "not finite"
         stop = history.first_nonfinite_step
-        label.value = (f"loss on the clean rows: <b>{shown}</b> | steps clipped: "
-                       f"<b>{history.clip_rate:.0%}</b> of {len(history)} | first non-finite step: "
-                       f"<b>{'none' if stop is None else stop}</b>")
+        label.value = (
+            f"loss on the clean rows: <b>{shown}</b> | steps clipped: "
+            f"<b>{history.clip_rate:.0%}</b> of {len(history)} | first non-finite step: "
+            f"<b>{'none' if stop is None else stop}</b>"
+        )
 
     for control in (threshold_slider, lr_slider, method_buttons):
         control.observe(update, names="value")

@@ -21,6 +21,7 @@ helpers.  The check costs about a millisecond and prints nothing.  It cannot sto
 attack from code that runs in the same process (code that targets this checker itself); it stops
 every straightforward one (see ``tests/submissions/*/patch_library.py``).
 """
+
 from __future__ import annotations
 
 import ast
@@ -31,7 +32,7 @@ import os
 import statistics
 import sys
 import types
-from typing import Any, Iterable
+from typing import Any
 
 import numpy
 import numpy.testing
@@ -40,6 +41,7 @@ import torch.autograd.functional
 import torch.nn.functional
 import torch.nn.utils
 import torch.nn.utils.clip_grad
+
 # torch.optim deletes its `optimizer` attribute: the module is reached by this import only.
 from torch.optim import optimizer as _optimizer_module
 import torch.testing
@@ -51,62 +53,214 @@ __all__ = ["TARGETS", "tampered", "trust_cell"]
 
 #: Builtins the tests use; a notebook (or a course_utils module) must not rebind them.
 BUILTIN_NAMES = (
-    "abs", "all", "any", "bool", "callable", "dict", "enumerate", "float", "getattr", "hasattr", "id",
-    "int", "isinstance", "issubclass", "iter", "len", "list", "map", "max", "min", "next", "range",
-    "repr", "round", "set", "sorted", "str", "sum", "tuple", "type", "zip", "AssertionError",
-    "ValueError", "TypeError", "RuntimeError", "NotImplementedError", "Exception",
+    "abs",
+    "all",
+    "any",
+    "bool",
+    "callable",
+    "dict",
+    "enumerate",
+    "float",
+    "getattr",
+    "hasattr",
+    "id",
+    "int",
+    "isinstance",
+    "issubclass",
+    "iter",
+    "len",
+    "list",
+    "map",
+    "max",
+    "min",
+    "next",
+    "range",
+    "repr",
+    "round",
+    "set",
+    "sorted",
+    "str",
+    "sum",
+    "tuple",
+    "type",
+    "zip",
+    "AssertionError",
+    "ValueError",
+    "TypeError",
+    "RuntimeError",
+    "NotImplementedError",
+    "Exception",
 )
 
 #: (module, attribute names) of the library functions the hidden tests rely on.
 TARGETS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (builtins, BUILTIN_NAMES + ("__import__", "compile", "exec", "eval", "globals", "setattr")),
-    (math, ("isclose", "isfinite", "isnan", "isinf", "sqrt", "hypot", "prod", "fsum", "degrees",
-            "radians", "acos", "atan")),
+    (
+        math,
+        (
+            "isclose",
+            "isfinite",
+            "isnan",
+            "isinf",
+            "sqrt",
+            "hypot",
+            "prod",
+            "fsum",
+            "degrees",
+            "radians",
+            "acos",
+            "atan",
+        ),
+    ),
     (statistics, ("median", "mean")),
     (copy, ("deepcopy", "copy")),  # reference models are deep copies: one returning its argument fools them
-    (torch, ("allclose", "equal", "isclose", "isfinite", "isnan", "isinf", "sqrt", "stack", "cat",
-             "tensor", "as_tensor", "zeros", "ones", "full_like", "norm", "nan_to_num", "where",
-             "manual_seed", "randn", "randint", "from_numpy", "no_grad", "is_tensor")),
-    (torch.Tensor, ("item", "tolist", "norm", "clone", "double", "float", "detach", "reshape", "numel",
-                    "dim", "abs", "sum", "max", "isnan", "isfinite", "nan_to_num", "equal", "allclose",
-                    "__eq__", "__ne__", "__sub__", "__abs__", "__float__", "__bool__", "__len__",
-                    "__iter__", "__torch_function__")),
+    (
+        torch,
+        (
+            "allclose",
+            "equal",
+            "isclose",
+            "isfinite",
+            "isnan",
+            "isinf",
+            "sqrt",
+            "stack",
+            "cat",
+            "tensor",
+            "as_tensor",
+            "zeros",
+            "ones",
+            "full_like",
+            "norm",
+            "nan_to_num",
+            "where",
+            "manual_seed",
+            "randn",
+            "randint",
+            "from_numpy",
+            "no_grad",
+            "is_tensor",
+        ),
+    ),
+    (
+        torch.Tensor,
+        (
+            "item",
+            "tolist",
+            "norm",
+            "clone",
+            "double",
+            "float",
+            "detach",
+            "reshape",
+            "numel",
+            "dim",
+            "abs",
+            "sum",
+            "max",
+            "isnan",
+            "isfinite",
+            "nan_to_num",
+            "equal",
+            "allclose",
+            "__eq__",
+            "__ne__",
+            "__sub__",
+            "__abs__",
+            "__float__",
+            "__bool__",
+            "__len__",
+            "__iter__",
+            "__torch_function__",
+        ),
+    ),
     (torch.linalg, ("vector_norm", "matrix_norm", "norm", "svdvals", "matrix_power")),
     (torch.testing, ("assert_close",)),
     (torch.nn.utils, ("clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_")),
-    (torch.nn.utils.clip_grad, ("clip_grad_norm_", "clip_grad_value_", "_get_total_norm",
-                                "_clip_grads_with_norm_")),
+    (
+        torch.nn.utils.clip_grad,
+        ("clip_grad_norm_", "clip_grad_value_", "_get_total_norm", "_clip_grads_with_norm_"),
+    ),
     (torch.nn.functional, ("mse_loss", "cross_entropy", "cosine_similarity")),
     (torch.autograd.functional, ("jacobian",)),
     (_optimizer_module, ("register_optimizer_step_pre_hook",)),
-    (numpy, ("allclose", "isclose", "array_equal", "isfinite", "isnan", "median", "mean", "asarray",
-             "array", "flatnonzero", "argmax", "argmin")),
+    (
+        numpy,
+        (
+            "allclose",
+            "isclose",
+            "array_equal",
+            "isfinite",
+            "isnan",
+            "median",
+            "mean",
+            "asarray",
+            "array",
+            "flatnonzero",
+            "argmax",
+            "argmin",
+        ),
+    ),
     (numpy.testing, ("assert_allclose", "assert_array_equal")),
-    (course_utils.checks, ("as_float", "expect_close", "forbid_functions", "uses_names", "params_with_grads",
-                           "check_global_norm", "_builtin_norm_targets")),
+    (
+        course_utils.checks,
+        (
+            "as_float",
+            "expect_close",
+            "forbid_functions",
+            "uses_names",
+            "params_with_grads",
+            "check_global_norm",
+            "_builtin_norm_targets",
+        ),
+    ),
     (course_utils.seeding, ("seed_everything",)),
 )
 
 #: Names of modules a notebook imports, and the module each must still be.
-MODULE_ALIASES = {"math": math, "np": numpy, "numpy": numpy, "torch": torch, "F": torch.nn.functional,
-                  "statistics": statistics, "copy": copy}
+MODULE_ALIASES = {
+    "math": math,
+    "np": numpy,
+    "numpy": numpy,
+    "torch": torch,
+    "F": torch.nn.functional,
+    "statistics": statistics,
+    "copy": copy,
+}
 
 #: course_utils.checks helpers the tests import into the notebook under their own names.
-HELPER_NAMES = ("as_float", "expect_close", "forbid_functions", "uses_names", "params_with_grads",
-                "check_global_norm", "_builtin_norm_targets")
+HELPER_NAMES = (
+    "as_float",
+    "expect_close",
+    "forbid_functions",
+    "uses_names",
+    "params_with_grads",
+    "check_global_norm",
+    "_builtin_norm_targets",
+)
 
-_C_TYPES = (types.BuiltinFunctionType, types.MethodDescriptorType, types.WrapperDescriptorType,
-            types.ClassMethodDescriptorType, types.MethodWrapperType, numpy.ufunc)
+_C_TYPES = (
+    types.BuiltinFunctionType,
+    types.MethodDescriptorType,
+    types.WrapperDescriptorType,
+    types.ClassMethodDescriptorType,
+    types.MethodWrapperType,
+    numpy.ufunc,
+)
 
 
 def _package_dir(module: Any) -> str:
     return os.path.dirname(os.path.realpath(module.__file__))
 
 
-_HOMES = tuple(d + os.sep for d in (_package_dir(torch), _package_dir(numpy), _package_dir(course_utils.checks)))
+_HOMES = tuple(
+    d + os.sep for d in (_package_dir(torch), _package_dir(numpy), _package_dir(course_utils.checks))
+)
 _STDLIB = os.path.dirname(os.path.realpath(statistics.__file__)) + os.sep
 _WATCHED_MODULES = {m.__name__: m for m, _ in TARGETS if isinstance(m, types.ModuleType)}
-_WATCHED_MODULES.update({"course_utils.checks": course_utils.checks, "course_utils.seeding": course_utils.seeding})
+_WATCHED_MODULES.update(
+    {"course_utils.checks": course_utils.checks, "course_utils.seeding": course_utils.seeding}
+)
 
 
 def _codes(obj: Any) -> tuple[Any, ...]:
@@ -181,7 +335,9 @@ def _wraps(wrapper: Any, obj: Any) -> bool:
 
 
 def _label(owner: Any, name: str) -> str:
-    return f"{getattr(owner, '__module__', '') + '.' if isinstance(owner, type) else ''}{owner.__name__}.{name}"
+    return (
+        f"{getattr(owner, '__module__', '') + '.' if isinstance(owner, type) else ''}{owner.__name__}.{name}"
+    )
 
 
 _SNAPSHOT = _snapshot()
@@ -198,8 +354,11 @@ def _defined_names(source: str) -> list[tuple[str, bool]]:
         tree = ast.parse(source)
     except SyntaxError:
         return []
-    return [(n.name, bool(n.decorator_list)) for n in tree.body
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    return [
+        (n.name, bool(n.decorator_list))
+        for n in tree.body
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
 
 
 def _used_names(source: str) -> set[str]:
@@ -226,7 +385,7 @@ def trust_cell(namespace: dict, source: str, filename: str) -> list[str]:
     for name, decorated in _defined_names(source):
         obj = namespace.get(name)
         code = getattr(obj, "__code__", None)
-        if type(obj) is types.FunctionType and code.co_filename == filename:
+        if type(obj) is types.FunctionType and code is not None and code.co_filename == filename:
             _TRUSTED[name] = (obj, code)
         elif decorated and name in namespace:
             # What a decorator made of it (a Hypothesis strategy, a wrapper): trusted as it is.
@@ -285,17 +444,28 @@ def tampered(namespace: dict | None = None, source: str = "") -> list[str]:
             record = _TRUSTED[name]
             if record is not None and record[1] is not None:
                 _code_names(record[1], used)
-        found += [f"the notebook rebinds the builtin `{n}`" for n in BUILTIN_NAMES
-                  if n in used and n in namespace and namespace[n] is not _BUILTINS[n]]
-        found += [f"the notebook's `{n}` is not the module {m.__name__}" for n, m in MODULE_ALIASES.items()
-                  if n in used and n in namespace and namespace[n] is not m]
-        found += [f"the notebook's `{n}` is not course_utils.checks.{n}" for n, f in _HELPERS.items()
-                  if n in used and n in namespace and namespace[n] is not f]
+        found += [
+            f"the notebook rebinds the builtin `{n}`"
+            for n in BUILTIN_NAMES
+            if n in used and n in namespace and namespace[n] is not _BUILTINS[n]
+        ]
+        found += [
+            f"the notebook's `{n}` is not the module {m.__name__}"
+            for n, m in MODULE_ALIASES.items()
+            if n in used and n in namespace and namespace[n] is not m
+        ]
+        found += [
+            f"the notebook's `{n}` is not course_utils.checks.{n}"
+            for n, f in _HELPERS.items()
+            if n in used and n in namespace and namespace[n] is not f
+        ]
         for name in helpers:
             record, obj = _TRUSTED[name], namespace.get(name)
             if record is None:
                 found.append(f"the test helper `{name}` is not the one a test cell defined")
-            elif obj is not record[0] or (record[1] is not None and getattr(obj, "__code__", None) is not record[1]):
+            elif obj is not record[0] or (
+                record[1] is not None and getattr(obj, "__code__", None) is not record[1]
+            ):
                 found.append(f"the test helper `{name}` was replaced")
     return list(dict.fromkeys(found))
 

@@ -34,6 +34,7 @@ What is *not* caught: code that targets this guard itself (it lives in the kerne
 student's code controls) or re-patches from a background thread between the guard and the test
 and undoes its patch before the check.  Such code is deliberate and obvious on review.
 """
+
 from __future__ import annotations
 
 import ast
@@ -169,7 +170,9 @@ INTEGRITY_SOURCE = (Path(__file__).with_name("integrity.py")).read_text()
 GUARD_SOURCE = (
     "(lambda b: b.exec({body!r}, {{'__builtins__': b, 'get_ipython': get_ipython, "
     "'GUARD_NAME': {name!r}, 'INTEGRITY_SOURCE': {integrity!r}}}))(__import__('builtins'))\n".format(
-        body=_GUARD_BODY, name=GUARD_NAME, integrity=INTEGRITY_SOURCE))
+        body=_GUARD_BODY, name=GUARD_NAME, integrity=INTEGRITY_SOURCE
+    )
+)
 
 #: Evaluated (as a user expression) before and after cells: the hooks that had to be restored.
 GUARD_EXPRESSION = f"{GUARD_NAME}.restore()"
@@ -197,18 +200,27 @@ def strip_execution_control_tags(nb: NotebookNode, extra_tags=()) -> list[tuple[
 def tamper_error_output(what: list[str]) -> NotebookNode:
     """The error output that makes nbgrader give a test cell 0 points (kernel hooks altered)."""
     names = ", ".join(sorted(set(what)))
-    message = ("this test cell ran while the submission had altered the kernel's error "
-               f"reporting ({names}); its result cannot be trusted, so it scores 0")
-    return NotebookNode(output_type="error", ename="GradingTamperError", evalue=message,
-                        traceback=[f"GradingTamperError: {message}"])
+    message = (
+        "this test cell ran while the submission had altered the kernel's error "
+        f"reporting ({names}); its result cannot be trusted, so it scores 0"
+    )
+    return NotebookNode(
+        output_type="error",
+        ename="GradingTamperError",
+        evalue=message,
+        traceback=[f"GradingTamperError: {message}"],
+    )
 
 
 def replaced_error_output(found: list[str]) -> NotebookNode:
     """The error output of a graded cell that ran while functions the tests use were replaced."""
-    message = ("the tests cannot trust their tools, so this test scores 0: "
-               + "; ".join(dict.fromkeys(found)))
-    return NotebookNode(output_type="error", ename="GradingTamperError", evalue=message,
-                        traceback=[f"GradingTamperError: {message}"])
+    message = "the tests cannot trust their tools, so this test scores 0: " + "; ".join(dict.fromkeys(found))
+    return NotebookNode(
+        output_type="error",
+        ename="GradingTamperError",
+        evalue=message,
+        traceback=[f"GradingTamperError: {message}"],
+    )
 
 
 def parse_guard_reply(reply, key: str = "guard") -> list[str] | None:
@@ -236,8 +248,7 @@ class GuardedExecute(Execute):
         super().__init__(*args, **kwargs)
 
     async def _run_guard(self, code: str, **expressions: str) -> dict[str, list[str] | None]:
-        msg_id = self.kc.execute(code, silent=True, store_history=False,
-                                 user_expressions=expressions)
+        msg_id = self.kc.execute(code, silent=True, store_history=False, user_expressions=expressions)
         reply = await self.async_wait_for_reply(msg_id)
         return {key: parse_guard_reply(reply, key) for key in expressions}
 
@@ -264,29 +275,45 @@ class GuardedExecute(Execute):
                 expressions["check"] = f"{GUARD_NAME}.check({source})"
             before = await self._run_guard(code, **expressions)
             if before["guard"]:
-                self.log.warning("Cell %d: restored kernel hooks altered by the submission: %s",
-                                 cell_index, ", ".join(before["guard"]))
+                self.log.warning(
+                    "Cell %d: restored kernel hooks altered by the submission: %s",
+                    cell_index,
+                    ", ".join(before["guard"]),
+                )
             if graded:
-                replaced += before["check"] if before["check"] is not None else \
-                    ["the grader's integrity check (it gave no answer)"]
+                replaced += (
+                    before["check"]
+                    if before["check"] is not None
+                    else ["the grader's integrity check (it gave no answer)"]
+                )
         cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         if graded:
-            after = await self._run_guard("", guard=GUARD_EXPRESSION,
-                                          trust=f"{GUARD_NAME}.trust({source})",
-                                          check=f"{GUARD_NAME}.check({source})")
+            after = await self._run_guard(
+                "",
+                guard=GUARD_EXPRESSION,
+                trust=f"{GUARD_NAME}.trust({source})",
+                check=f"{GUARD_NAME}.check({source})",
+            )
             restored = after["guard"]
             if restored is None:
                 restored = ["the grading guard itself (it gave no answer)"]
             if restored:
-                self.log.warning("Test cell %d ran with altered kernel hooks: %s",
-                                 cell_index, ", ".join(restored))
+                self.log.warning(
+                    "Test cell %d ran with altered kernel hooks: %s", cell_index, ", ".join(restored)
+                )
                 cell.outputs.append(tamper_error_output(restored))
             for key in ("trust", "check"):
-                replaced += after[key] if after[key] is not None else \
-                    ["the grader's integrity check (it gave no answer)"]
+                replaced += (
+                    after[key]
+                    if after[key] is not None
+                    else ["the grader's integrity check (it gave no answer)"]
+                )
             if replaced:
-                self.log.warning("Test cell %d ran with replaced functions: %s",
-                                 cell_index, "; ".join(dict.fromkeys(replaced)))
+                self.log.warning(
+                    "Test cell %d ran with replaced functions: %s",
+                    cell_index,
+                    "; ".join(dict.fromkeys(replaced)),
+                )
                 cell.outputs.append(replaced_error_output(replaced))
         elif locked:
             await self._run_guard("", guard=ACCEPT_EXPRESSION, trust=f"{GUARD_NAME}.trust({source})")

@@ -33,9 +33,11 @@ create its namespaces, starting a kernel fails with :class:`SandboxUnavailable` 
 install or enable.  ``--SandboxedKernelManager.enabled=False`` (``course.py autograde
 --unsafe-no-sandbox``) grades without it; the resource limits still apply then.
 """
+
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 import importlib.util
 import os
 import shutil
@@ -57,10 +59,22 @@ SANDBOX_UID_SPAN = 50_000
 #: Environment variables a sandboxed kernel receives (everything else of the grader's environment,
 #: e.g. a database URL with a password, stays outside); HOME and the Jupyter, IPython and
 #: matplotlib folders point into its private /tmp.
-PASSED_ENV = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-              "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
-              "COURSE_UTILS_PROGRESS", "PYDEVD_DISABLE_FILE_VALIDATION", "MPLBACKEND",
-              "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE")
+PASSED_ENV = (
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+    "COURSE_UTILS_PROGRESS",
+    "PYDEVD_DISABLE_FILE_VALIDATION",
+    "MPLBACKEND",
+    "PYTHONHASHSEED",
+    "PYTHONDONTWRITEBYTECODE",
+)
 PRIVATE_ENV = {
     "HOME": "/tmp",
     "TMPDIR": "/tmp",
@@ -89,31 +103,52 @@ def check_available() -> str | None:
     """None when a sandbox can be started here; otherwise one line saying what is missing."""
     bwrap = bwrap_path()
     if bwrap is None:
-        return (f"grading needs a sandbox and `bwrap` is not installed: install Debian's "
-                f"`{BWRAP_PACKAGE}` package (apt-get install {BWRAP_PACKAGE}), or grade unsafely "
-                f"with --unsafe-no-sandbox")
-    probe = [bwrap, *_namespace_args(), "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
-             "--die-with-parent", "true"]
+        return (
+            f"grading needs a sandbox and `bwrap` is not installed: install Debian's "
+            f"`{BWRAP_PACKAGE}` package (apt-get install {BWRAP_PACKAGE}), or grade unsafely "
+            f"with --unsafe-no-sandbox"
+        )
+    probe = [
+        bwrap,
+        *_namespace_args(),
+        "--ro-bind",
+        "/",
+        "/",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--die-with-parent",
+        "true",
+    ]
     if os.geteuid() == 0:
-        probe = probe[:-1] + ["setpriv", "--reuid", str(SANDBOX_UID_BASE),
-                              "--regid", str(SANDBOX_UID_BASE), "--clear-groups", "true"]
+        probe = probe[:-1] + [
+            "setpriv",
+            "--reuid",
+            str(SANDBOX_UID_BASE),
+            "--regid",
+            str(SANDBOX_UID_BASE),
+            "--clear-groups",
+            "true",
+        ]
     try:
         proc = subprocess.run(probe, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"grading needs a sandbox and `bwrap` could not run ({exc})"
     if proc.returncode != 0:
         detail = (proc.stderr.strip().splitlines() or ["no message"])[-1]
-        return (f"grading needs a sandbox and bubblewrap cannot create its namespaces ({detail}): "
-                f"enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 "
-                f"and user.max_user_namespaces > 0), or grade unsafely with --unsafe-no-sandbox")
+        return (
+            f"grading needs a sandbox and bubblewrap cannot create its namespaces ({detail}): "
+            f"enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 "
+            f"and user.max_user_namespaces > 0), or grade unsafely with --unsafe-no-sandbox"
+        )
     return None
 
 
 def _namespace_args() -> list[str]:
     # As root bubblewrap creates the namespaces itself and the kernel drops to a uid of its own
     # (setpriv); a user namespace there would map that uid to nothing.  Any other user needs one.
-    common = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-              "--unshare-cgroup-try"]
+    common = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     return common if os.geteuid() == 0 else ["--unshare-user", *common]
 
 
@@ -155,16 +190,28 @@ def _root_symlinks() -> list[str]:
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager that starts its kernel in a bubblewrap sandbox (see the module docstring)."""
 
-    enabled = Bool(True, config=True, help="Run the kernel in the sandbox (False: unsafe, for a "
-                                           "machine without bubblewrap; the limits still apply).")
-    memory_gb = Integer(4, config=True, help="Heap limit of the kernel (RLIMIT_DATA), in GiB; the "
-                                             "heaviest lesson peaks near 0.45 GB.")
-    max_processes = Integer(256, config=True, help="Processes and threads the kernel's user may "
-                                                   "have at once (RLIMIT_NPROC).")
+    enabled = Bool(
+        True,
+        config=True,
+        help="Run the kernel in the sandbox (False: unsafe, for a "
+        "machine without bubblewrap; the limits still apply).",
+    )
+    memory_gb = Integer(
+        4,
+        config=True,
+        help="Heap limit of the kernel (RLIMIT_DATA), in GiB; the heaviest lesson peaks near 0.45 GB.",
+    )
+    max_processes = Integer(
+        256, config=True, help="Processes and threads the kernel's user may have at once (RLIMIT_NPROC)."
+    )
     cpu_seconds = Integer(1800, config=True, help="CPU time the kernel may use in all (RLIMIT_CPU).")
-    file_mb = Integer(256, config=True, help="Largest file the kernel may write (RLIMIT_FSIZE), "
-                                             "and the size of its /tmp and of its working folder, "
-                                             "in MiB.")
+    file_mb = Integer(
+        256,
+        config=True,
+        help="Largest file the kernel may write (RLIMIT_FSIZE), "
+        "and the size of its /tmp and of its working folder, "
+        "in MiB.",
+    )
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -217,39 +264,52 @@ class SandboxedKernelManager(AsyncKernelManager):
         if os.geteuid() != 0:
             # The limit counts every process of the user (the instructor's own included).
             nproc += _processes_of(os.getuid())
-        return ["prlimit", f"--data={self.memory_gb << 30}", f"--nproc={nproc}",
-                f"--cpu={self.cpu_seconds}", f"--fsize={self.file_mb << 20}", "--"]
+        return [
+            "prlimit",
+            f"--data={self.memory_gb << 30}",
+            f"--nproc={nproc}",
+            f"--cpu={self.cpu_seconds}",
+            f"--fsize={self.file_mb << 20}",
+            "--",
+        ]
 
     def _bwrap_args(self, cwd: str) -> list[str]:
         size = str(self.file_mb << 20)
-        args = [bwrap_path(), *_namespace_args(), "--die-with-parent", "--new-session",
-                "--hostname", "grading-sandbox", "--clearenv"]
+        bwrap = bwrap_path()
+        if bwrap is None:  # start_kernel checked for it; it went missing since
+            raise SandboxUnavailable(check_available() or "bubblewrap (bwrap) is missing")
+        args = [
+            bwrap,
+            *_namespace_args(),
+            "--die-with-parent",
+            "--new-session",
+            "--hostname",
+            "grading-sandbox",
+            "--clearenv",
+        ]
         readonly = _readonly_paths()
         # Only the sandbox's own processes see its in-memory file systems: writable by its user.
-        args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", size,
-                 "--tmpfs", "/tmp"]
+        args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
         # bubblewrap makes the folders it creates above a mount point private to root (0700):
         # the kernel's user could not reach its own interpreter under /root/.pyenv.
         cwd_parents = _parent_dirs([cwd], exclude=readonly)
         # The working folder is an empty one (nbgrader sends the cells from memory): nothing the
         # kernel writes there reaches the host, and nothing next to the notebook is visible.
         args += cwd_parents + ["--perms", "0777", "--size", size, "--tmpfs", cwd]
-        args += _parent_dirs(readonly + [self._sandbox_dir], exclude=[cwd, *readonly],
-                             made=cwd_parents)
+        assert self._sandbox_dir is not None  # made by _prepare_socket_folder before the launch
+        args += _parent_dirs(readonly + [self._sandbox_dir], exclude=[cwd, *readonly], made=cwd_parents)
         for path in readonly:
             args += ["--ro-bind", path, path]
         args += _root_symlinks()
         args += ["--bind", self._sandbox_dir, self._sandbox_dir, "--chdir", cwd]
         env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
         env.update(PRIVATE_ENV)
-        env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin",
-                                       "/bin"])
+        env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"])
         for key, value in env.items():
             args += ["--setenv", key, value]
         if os.geteuid() == 0:
             uid = str(self.sandbox_uid)
-            args += ["--", "setpriv", "--reuid", uid, "--regid", uid, "--clear-groups",
-                     "--no-new-privs"]
+            args += ["--", "setpriv", "--reuid", uid, "--regid", uid, "--clear-groups", "--no-new-privs"]
         else:
             args += ["--"]
         return args
@@ -273,9 +333,10 @@ class SandboxedKernelManager(AsyncKernelManager):
     cleanup_resources = _async_cleanup_resources
 
 
-def _parent_dirs(paths: list[str], exclude: list[str] = (), made: list[str] = ()) -> list[str]:
+def _parent_dirs(paths: list[str], exclude: Sequence[str] = (), made: Sequence[str] = ()) -> list[str]:
     """``--perms 0755 --dir D`` for every folder above ``paths`` (outermost first), except those in
     ``exclude`` or inside them (mount points), and those already in ``made`` (earlier arguments)."""
+
     def inside(path, roots):
         return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 

@@ -14,6 +14,7 @@ answer, so both reach the student only with the graded feedback.
 The output is deterministic (fixed cell ids, sorted JSON keys): rebuilding an unchanged bank
 changes nothing, and a quiz whose cells are unchanged is not re-executed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,7 +62,9 @@ def load_bank(bank: Path = BANK) -> list[dict]:
             missing = [k for k in REQUIRED if k not in q]
             unknown = sorted(set(q) - set(REQUIRED) - set(OPTIONAL))
             if missing or unknown:
-                raise ValueError(f"{path.name}: question {q.get('id')!r}: missing {missing}, unknown {unknown}")
+                raise ValueError(
+                    f"{path.name}: question {q.get('id')!r}: missing {missing}, unknown {unknown}"
+                )
             q = dict(q)
             q["file"] = path.name
             questions.append(q)
@@ -73,8 +76,14 @@ def quiz_questions(questions: list[dict], quiz: str) -> list[dict]:
 
 
 def _meta(cell, grade_id: str, *, grade=False, solution=False, locked=True, points=None) -> None:
-    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
-            "solution": solution, "task": False}
+    meta = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": locked,
+        "schema_version": 3,
+        "solution": solution,
+        "task": False,
+    }
     if points is not None:
         meta["points"] = points
     cell.metadata["nbgrader"] = meta
@@ -127,7 +136,10 @@ def build_quiz(quiz: str, questions: list[dict]):
     number = quiz.split("_")[1]
     lessons = sorted({str(q["lesson"]) for q in qs})
     cells: list = []
-    _md(cells, f"{quiz}-intro", f"""
+    _md(
+        cells,
+        f"{quiz}-intro",
+        f"""
 # Quiz {number}: lessons {", ".join(l[:2] for l in lessons)}
 
 {len(qs)} multiple-choice questions on {", ".join(f"`{l}`" for l in lessons)}, one point each. Exactly one
@@ -139,15 +151,18 @@ option of each question is right.
 **What the test cells check.** The cell under each answer checks only the *format* of your answer, so that
 a typing slip does not cost you a point; it does not tell you whether the answer is right. That is checked
 when your notebook is graded, and the feedback you get back then explains every question.
-""")
+""",
+    )
     c = new_code_cell("from course_utils.quiz import check_answer")
     c.id = f"{quiz}-imports"
     _meta(c, c.id)
     cells.append(c)
     for k, q in enumerate(qs, start=1):
         _md(cells, f"{quiz}-q{k:02d}-question", question_markdown(k, q))
-        c = new_code_cell(f'# Question {k}: one of "A", "B", "C", "D"\n'
-                          f'### BEGIN SOLUTION\nanswer_q{k:02d} = "{q["answer"]}"\n### END SOLUTION')
+        c = new_code_cell(
+            f'# Question {k}: one of "A", "B", "C", "D"\n'
+            f'### BEGIN SOLUTION\nanswer_q{k:02d} = "{q["answer"]}"\n### END SOLUTION'
+        )
         c.id = f"answer_q{k:02d}"
         _meta(c, c.id, solution=True, locked=False)
         cells.append(c)
@@ -155,10 +170,14 @@ when your notebook is graded, and the feedback you get back then explains every 
         c.id = f"test_q{k:02d}"
         _meta(c, c.id, grade=True, points=1)
         cells.append(c)
-    _md(cells, f"{quiz}-end", f"""
+    _md(
+        cells,
+        f"{quiz}-end",
+        f"""
 That was the last question of quiz {number}. Before handing in, run every cell from the top
 (*Run All*) and check that no test cell above reports a format error.
-""")
+""",
+    )
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = KERNELSPEC
     nb.metadata["language_info"] = {"name": "python"}
@@ -168,8 +187,9 @@ That was the last question of quiz {number}. Before handing in, run every cell f
 
 def _skeleton(nb) -> list:
     """What the bank determines: each cell's id, type, source and metadata (not outputs)."""
-    return [(c.get("id"), c.cell_type, c.source, json.dumps(c.metadata, sort_keys=True)) for c in nb.cells] \
-        + [json.dumps({k: v for k, v in nb.metadata.items() if k in ("kernelspec",)}, sort_keys=True)]
+    return [
+        (c.get("id"), c.cell_type, c.source, json.dumps(c.metadata, sort_keys=True)) for c in nb.cells
+    ] + [json.dumps({k: v for k, v in nb.metadata.items() if k in ("kernelspec",)}, sort_keys=True)]
 
 
 def stale_quizzes(questions: list[dict] | None = None) -> list[str]:
@@ -179,7 +199,8 @@ def stale_quizzes(questions: list[dict] | None = None) -> list[str]:
     for quiz in QUIZZES:
         path = SOLUTIONS / quiz / f"{quiz}.ipynb"
         if not path.exists() or _skeleton(nbformat.read(str(path), as_version=4)) != _skeleton(
-                build_quiz(quiz, questions)):
+            build_quiz(quiz, questions)
+        ):
             stale.append(quiz)
     return stale
 
@@ -202,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_execute:
             sys.path.insert(0, str(ROOT / "scripts"))
             import execute  # scripts/execute.py
+
             execute.execute(path)
         print(f"built {path.relative_to(ROOT)}")
     if not stale:

@@ -36,6 +36,7 @@ zip with no matching file, a malformed ``--db`` URL), 1 for an infrastructure fa
 itself failed: the gradebook, the release, the exporter; the database server cannot be reached or
 refuses the connection).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -134,8 +135,10 @@ def check_gradebook(db_url: str) -> None:
     try:
         url = make_url(db_url)
     except exc.ArgumentError:
-        raise UsageError(f"gradebook URL {db_url!r} is not a database URL; expected e.g. "
-                         f"postgresql://USER@HOST:PORT/DATABASE or sqlite:////path/gradebook.db") from None
+        raise UsageError(
+            f"gradebook URL {db_url!r} is not a database URL; expected e.g. "
+            f"postgresql://USER@HOST:PORT/DATABASE or sqlite:////path/gradebook.db"
+        ) from None
     if url.get_backend_name() == "sqlite":
         folder = Path(url.database or "").parent
         if url.database and url.database != ":memory:" and not folder.is_dir():
@@ -146,20 +149,25 @@ def check_gradebook(db_url: str) -> None:
     try:
         engine = create_engine(url, connect_args=connect_args)
     except exc.NoSuchModuleError:
-        raise UsageError(f"gradebook URL {shown}: unknown database kind {url.drivername!r}; "
-                         f"use postgresql://... or sqlite:///...") from None
+        raise UsageError(
+            f"gradebook URL {shown}: unknown database kind {url.drivername!r}; "
+            f"use postgresql://... or sqlite:///..."
+        ) from None
     except ImportError as e:
-        raise UsageError(f"gradebook URL {shown}: the database driver is not installed ({e}); "
-                         f"the course environment has psycopg: use postgresql://... "
-                         f"(or run `make setup` if that is what is missing)") from None
+        raise UsageError(
+            f"gradebook URL {shown}: the database driver is not installed ({e}); "
+            f"the course environment has psycopg: use postgresql://... "
+            f"(or run `make setup` if that is what is missing)"
+        ) from None
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except exc.DBAPIError as e:
         detail = str(e.orig).strip().splitlines()
-        raise DatabaseUnavailable(f"cannot use the gradebook database {shown}: "
-                                  f"{' / '.join(d.strip() for d in detail if d.strip()) or type(e.orig).__name__}"
-                                  ) from None
+        raise DatabaseUnavailable(
+            f"cannot use the gradebook database {shown}: "
+            f"{' / '.join(d.strip() for d in detail if d.strip()) or type(e.orig).__name__}"
+        ) from None
     finally:
         engine.dispose()
     _CHECKED.add(db_url)
@@ -169,8 +177,9 @@ def source_assignments(course: Path) -> list[str]:
     src = course / "solutions"
     if not src.is_dir():
         raise UsageError(f"no instructor source folder {src} (is --course a course directory?)")
-    return sorted(p.name for p in src.iterdir()
-                  if p.is_dir() and not p.name.startswith(".") and any(p.glob("*.ipynb")))
+    return sorted(
+        p.name for p in src.iterdir() if p.is_dir() and not p.name.startswith(".") and any(p.glob("*.ipynb"))
+    )
 
 
 def pick_assignments(course: Path, names: list[str] | None) -> list[str]:
@@ -189,16 +198,24 @@ def released_notebooks(course: Path, assignment: str) -> list[str]:
 
 def require_release(course: Path, assignment: str) -> None:
     if not released_notebooks(course, assignment):
-        raise UsageError(f"{assignment} has no release in {course / 'notebooks' / assignment}: "
-                         f"run `course.py release` first")
+        raise UsageError(
+            f"{assignment} has no release in {course / 'notebooks' / assignment}: "
+            f"run `course.py release` first"
+        )
 
 
 #: Known nbgrader failures (a pattern in its log) -> what they mean for the submission.
 KNOWN_FAILURES = [
-    (r"DeadKernelError|Kernel died", "the kernel died while running the notebook (os._exit, a "
-     "signal or a crash in a cell); nbgrader grades nothing of it"),
-    (r"Cell with id '([^']+)' exists multiple times", "graded cell '{0}' appears more than once "
-     "(cells duplicated); nbgrader 0.9.6 cannot grade the notebook"),
+    (
+        r"DeadKernelError|Kernel died",
+        "the kernel died while running the notebook (os._exit, a "
+        "signal or a crash in a cell); nbgrader grades nothing of it",
+    ),
+    (
+        r"Cell with id '([^']+)' exists multiple times",
+        "graded cell '{0}' appears more than once "
+        "(cells duplicated); nbgrader 0.9.6 cannot grade the notebook",
+    ),
     (r"No notebooks found", "no notebook of the release in the submission"),
     (r"NotJSONError|JSONDecodeError|Notebook does not appear to be JSON", "the notebook is not valid JSON"),
 ]
@@ -213,8 +230,7 @@ def _reason(result: dict) -> str:
             return meaning.format(*m.groups())
     for text in (result.get("error") or "", result.get("log") or ""):
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-        errors = [ln for ln in lines if re.match(r"^[\w.]*(Error|Exception|Exit)\b", ln)
-                  or "[ERROR]" in ln]
+        errors = [ln for ln in lines if re.match(r"^[\w.]*(Error|Exception|Exit)\b", ln) or "[ERROR]" in ln]
         if errors:
             return errors[-1][:300]
         if lines:
@@ -233,8 +249,9 @@ def cmd_release(args) -> int:
     for name in names:
         result = api.generate_assignment(name, force=True, create=True)
         if not result["success"]:
-            raise InfrastructureError(f"generate_assignment {name} failed: {_reason(result)}\n"
-                                      f"{result.get('error', '')}")
+            raise InfrastructureError(
+                f"generate_assignment {name} failed: {_reason(result)}\n{result.get('error', '')}"
+            )
         print(f"released {name}: {', '.join(released_notebooks(course, name))}")
     return 0
 
@@ -265,7 +282,8 @@ def _collect_zip(course: Path, archive: Path, names: list[str], pattern: str) ->
     collected: dict[str, list[str]] = {}
     for name in names:
         regex = pattern.replace("{assignment}", re.escape(name))
-        matching = [m for m in members if re.match(regex, "/" + m)]
+        found = {m: re.match(regex, "/" + m) for m in members}
+        matching = [m for m, match in found.items() if match]
         if not matching:
             continue
         require_release(course, name)
@@ -275,24 +293,37 @@ def _collect_zip(course: Path, archive: Path, names: list[str], pattern: str) ->
         downloaded.mkdir(parents=True)
         shutil.copy2(archive, downloaded / archive.name)
         proc = subprocess.run(
-            [sys.executable, "-m", "nbgrader", "zip_collect", name, "--force", "--strict",
-             "--log-level=WARN",
-             "--ZipCollectApp.collector_plugin=nbgrader.plugins.zipcollect.FileNameCollectorPlugin",
-             f"--FileNameCollectorPlugin.named_regexp={regex}"],
-            cwd=course, env=_nbgrader_env(), capture_output=True, text=True)
+            [
+                sys.executable,
+                "-m",
+                "nbgrader",
+                "zip_collect",
+                name,
+                "--force",
+                "--strict",
+                "--log-level=WARN",
+                "--ZipCollectApp.collector_plugin=nbgrader.plugins.zipcollect.FileNameCollectorPlugin",
+                f"--FileNameCollectorPlugin.named_regexp={regex}",
+            ],
+            cwd=course,
+            env=_nbgrader_env(),
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode != 0:
             raise InfrastructureError(f"nbgrader zip_collect {name} failed:\n{proc.stdout}{proc.stderr}")
-        students = sorted({re.match(regex, "/" + m).group("student_id") for m in matching})
-        missing = [s for s in students
-                   if not (course / "submitted" / s / name / f"{name}.ipynb").exists()]
+        students = sorted({match.group("student_id") for match in found.values() if match})
+        missing = [s for s in students if not (course / "submitted" / s / name / f"{name}.ipynb").exists()]
         if missing:
             raise InfrastructureError(f"zip_collect {name} did not collect {missing}:\n{proc.stderr}")
         collected[name] = students
     regexes = [pattern.replace("{assignment}", re.escape(n)) for n in names]
     skipped = [m for m in members if not any(re.match(r, "/" + m) for r in regexes)]
     if skipped and collected:
-        print(f"skipped {len(skipped)} file(s) of the zip that match no assignment's pattern: "
-              + ", ".join(skipped))
+        print(
+            f"skipped {len(skipped)} file(s) of the zip that match no assignment's pattern: "
+            + ", ".join(skipped)
+        )
     return collected
 
 
@@ -320,8 +351,10 @@ def cmd_collect(args) -> int:
             raise UsageError(f"{archive} is not a zip file")
         collected = _collect_zip(course, archive, names, args.regex)
         where = f"zip {archive}"
-        hint = f"file names must match {args.regex!r} ({{assignment}} = " \
-               f"{', '.join(names[:3])}{', ...' if len(names) > 3 else ''})"
+        hint = (
+            f"file names must match {args.regex!r} ({{assignment}} = "
+            f"{', '.join(names[:3])}{', ...' if len(names) > 3 else ''})"
+        )
     if not collected:
         raise UsageError(f"no submission found in {where}: {hint}")
     for name, students in collected.items():
@@ -359,14 +392,18 @@ def _score(api, assignment: str, student: str) -> tuple[float, float] | None:
         return sub.score, sub.max_score
 
 
-UNSAFE_WARNING = ("WARNING: graded WITHOUT the sandbox (--unsafe-no-sandbox): the submissions' code "
-                  "could read and change everything this user can (solutions, quiz keys, the "
-                  "gradebook, other students' files)")
+UNSAFE_WARNING = (
+    "WARNING: graded WITHOUT the sandbox (--unsafe-no-sandbox): the submissions' code "
+    "could read and change everything this user can (solutions, quiz keys, the "
+    "gradebook, other students' files)"
+)
 
 
 def _submitted(course: Path, name: str, only: list[str] | None) -> list[str]:
     folder = course / "submitted"
-    students = sorted(p.parent.name for p in folder.glob(f"*/{name}") if p.is_dir()) if folder.is_dir() else []
+    students = (
+        sorted(p.parent.name for p in folder.glob(f"*/{name}") if p.is_dir()) if folder.is_dir() else []
+    )
     return [s for s in students if s in only] if only else students
 
 
@@ -440,8 +477,7 @@ def _serialize_gradebook(db_url: str) -> None:
 def _grade_one(name: str, student: str, course: Path, expected: list[str]) -> tuple[str, str, dict]:
     """Autograde one submission in this worker; the outcome for the report."""
     api = _WORKER["api"]
-    problems = [p for nb in expected
-                if (p := _notebook_problem(course / "submitted" / student / name / nb))]
+    problems = [p for nb in expected if (p := _notebook_problem(course / "submitted" / student / name / nb))]
     try:
         result = api.autograde(name, student, force=True, create=True)
     finally:
@@ -513,15 +549,20 @@ def cmd_autograde(args) -> int:
         # Workers are started fresh ("spawn"), not forked from this process and its open
         # database connections; each keeps its nbgrader API for the submissions it is given.
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context,
-                                 initializer=_worker_start,
-                                 initargs=(course, args.timeout, sandbox, db_env)) as pool:
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(tasks)),
+            mp_context=context,
+            initializer=_worker_start,
+            initargs=(course, args.timeout, sandbox, db_env),
+        ) as pool:
             futures = [pool.submit(_grade_one, *task) for task in tasks]
             for future in as_completed(futures):
                 report(*future.result())
     print(f"\nautograded {graded} submission(s); {len(failures)} could not be graded")
     if failures:
-        print("Could not be graded (fix or grade by hand in the formgrader; the submitted files are untouched):")
+        print(
+            "Could not be graded (fix or grade by hand in the formgrader; the submitted files are untouched):"
+        )
         for name, student, why in sorted(failures):
             print(f"  - {student} / {name}: {why}")
     if warnings_:
@@ -553,8 +594,9 @@ def cmd_feedback(args) -> int:
                 failures.append((name, student, _reason(result)))
                 print(f"{name}  {student:<28} NO FEEDBACK: {_reason(result)}")
     if failures:
-        raise InfrastructureError("feedback failed for: "
-                                  + ", ".join(f"{s}/{n} ({w})" for n, s, w in failures))
+        raise InfrastructureError(
+            "feedback failed for: " + ", ".join(f"{s}/{n} ({w})" for n, s, w in failures)
+        )
     return 0
 
 
@@ -565,8 +607,8 @@ def cmd_export(args) -> int:
 
     course = args.course
     db_url = CourseDirectory(config=load_config(course)).db_url
-    if db_url.startswith("sqlite:///") and not Path(db_url[len("sqlite:///"):]).exists():
-        raise UsageError(f"no gradebook at {db_url[len('sqlite:///'):]}: run release and autograde first")
+    if db_url.startswith("sqlite:///") and not Path(db_url[len("sqlite:///") :]).exists():
+        raise UsageError(f"no gradebook at {db_url[len('sqlite:///') :]}: run release and autograde first")
     check_gradebook(db_url)
     out = args.csv if args.csv.is_absolute() else Path.cwd() / args.csv
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -578,13 +620,17 @@ def cmd_export(args) -> int:
     print(f"grades exported to {out}")
     # nbgrader's CSV shows a submission that could not be graded as a score of 0, like a real 0:
     # name those, so that nobody takes them for grades.
-    ungraded = [(name, folder.parent.name)
-                for name in (plugin.assignment or source_assignments(course))
-                for folder in sorted((course / "submitted").glob(f"*/{name}"))
-                if folder.is_dir() and not (course / "autograded" / folder.parent.name / name).is_dir()]
+    ungraded = [
+        (name, folder.parent.name)
+        for name in (plugin.assignment or source_assignments(course))
+        for folder in sorted((course / "submitted").glob(f"*/{name}"))
+        if folder.is_dir() and not (course / "autograded" / folder.parent.name / name).is_dir()
+    ]
     if ungraded:
-        print(f"warning: {len(ungraded)} submission(s) have no autograded result and appear as 0 in "
-              f"the CSV (grade them by hand, or fix them and autograde again):")
+        print(
+            f"warning: {len(ungraded)} submission(s) have no autograded result and appear as 0 in "
+            f"the CSV (grade them by hand, or fix them and autograde again):"
+        )
         for name, student in ungraded:
             print(f"  {name}  {student}")
     return 0
@@ -595,14 +641,20 @@ def cmd_export(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="course.py", description=__doc__.splitlines()[0],
+        prog="course.py",
+        description=__doc__.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="Steps of a term: release -> collect -> autograde -> (formgrader) -> feedback -> export.")
-    parser.add_argument("--course", type=Path, default=ROOT,
-                        help="course directory (default: this repository)")
-    parser.add_argument("--db", metavar="URL",
-                        help=f"gradebook database URL, e.g. postgresql://USER@HOST:PORT/DATABASE "
-                             f"(default: ${DB_ENV} if set, else sqlite:///<course>/gradebook.db)")
+        epilog="Steps of a term: release -> collect -> autograde -> (formgrader) -> feedback -> export.",
+    )
+    parser.add_argument(
+        "--course", type=Path, default=ROOT, help="course directory (default: this repository)"
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help=f"gradebook database URL, e.g. postgresql://USER@HOST:PORT/DATABASE "
+        f"(default: ${DB_ENV} if set, else sqlite:///<course>/gradebook.db)",
+    )
     sub = parser.add_subparsers(dest="step", required=True)
 
     p = sub.add_parser("release", help="generate_assignment for every (or the named) assignment")
@@ -611,28 +663,52 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("collect", help="copy submissions into submitted/ from a folder or an LMS zip")
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--from", dest="from_", type=Path, metavar="FOLDER",
-                     help="folder of <student>/<assignment>/<assignment>.ipynb")
-    src.add_argument("--zip", type=Path, metavar="LMS.zip",
-                     help="LMS download holding <student>_<assignment>.ipynb files (see --regex)")
+    src.add_argument(
+        "--from",
+        dest="from_",
+        type=Path,
+        metavar="FOLDER",
+        help="folder of <student>/<assignment>/<assignment>.ipynb",
+    )
+    src.add_argument(
+        "--zip",
+        type=Path,
+        metavar="LMS.zip",
+        help="LMS download holding <student>_<assignment>.ipynb files (see --regex)",
+    )
     p.add_argument("--assignment", help="collect only this assignment")
-    p.add_argument("--regex", default=LMS_PATTERN,
-                   help="FileNameCollectorPlugin pattern for --zip, matched against '/'+path in the "
-                        "zip; '{assignment}' is replaced by each assignment's name "
-                        "(default: %(default)s)")
+    p.add_argument(
+        "--regex",
+        default=LMS_PATTERN,
+        help="FileNameCollectorPlugin pattern for --zip, matched against '/'+path in the "
+        "zip; '{assignment}' is replaced by each assignment's name "
+        "(default: %(default)s)",
+    )
     p.set_defaults(func=cmd_collect)
 
     p = sub.add_parser("autograde", help="autograde every submitted student; report the ungradable")
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
-    p.add_argument("--timeout", type=float, default=None,
-                   help="per-cell time limit in seconds (default: Execute.timeout in nbgrader_config.py)")
-    p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
-                   help="grade N submissions at once, each in its own sandboxed kernel "
-                        "(default: the number of cores)")
-    p.add_argument("--unsafe-no-sandbox", action="store_true",
-                   help="grade in ordinary kernels when bubblewrap is not available: the "
-                        "submissions' code can then read and change all this user's files")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="per-cell time limit in seconds (default: Execute.timeout in nbgrader_config.py)",
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        metavar="N",
+        help="grade N submissions at once, each in its own sandboxed kernel (default: the number of cores)",
+    )
+    p.add_argument(
+        "--unsafe-no-sandbox",
+        action="store_true",
+        help="grade in ordinary kernels when bubblewrap is not available: the "
+        "submissions' code can then read and change all this user's files",
+    )
     p.set_defaults(func=cmd_autograde)
 
     p = sub.add_parser("feedback", help="generate feedback HTML for every autograded submission")
@@ -679,10 +755,14 @@ def main(argv: list[str] | None = None) -> int:
         # The gradebook's database failing in the middle of a step (server gone, connection
         # dropped): an infrastructure failure, reported without a traceback.
         from sqlalchemy.exc import SQLAlchemyError
+
         if not isinstance(exc, SQLAlchemyError):
             raise
-        print(f"course.py {args.step}: the gradebook database failed: "
-              f"{str(getattr(exc, 'orig', None) or exc).strip().splitlines()[0]}", file=sys.stderr)
+        print(
+            f"course.py {args.step}: the gradebook database failed: "
+            f"{str(getattr(exc, 'orig', None) or exc).strip().splitlines()[0]}",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -7,6 +7,7 @@ Runs each notebook top to bottom in its own folder with the course kernel, one C
 progress bars off (as under `make test`), and without timing metadata, so re-running an unchanged
 notebook leaves the file unchanged.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,13 @@ ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "COURSE_UTILS_PROGRESS": 
 def execute(path: Path, timeout: int = 300) -> None:
     nb = nbformat.read(str(path), as_version=4)
     os.environ.update(ENV)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),
-                            resources={"metadata": {"path": str(path.parent)}}, record_timing=False)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),
+        resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,
+    )
     client.execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)

@@ -6,6 +6,7 @@
 The lock holds every package of the environment at an exact version; environment.yml gives
 conda users the same pins (tests/test_environment.py fails when the two disagree).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,10 +62,10 @@ def resolve() -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         venv.create(tmp, with_pip=True)
         py = str(Path(tmp) / "bin" / "python")
-        subprocess.run([py, "-m", "pip", "install", "-q", "-r", str(ROOT / "requirements.in")],
-                       check=True)
-        frozen = subprocess.run([py, "-m", "pip", "freeze", "--all"], check=True,
-                                capture_output=True, text=True).stdout.splitlines()
+        subprocess.run([py, "-m", "pip", "install", "-q", "-r", str(ROOT / "requirements.in")], check=True)
+        frozen = subprocess.run(
+            [py, "-m", "pip", "freeze", "--all"], check=True, capture_output=True, text=True
+        ).stdout.splitlines()
     pins = []
     for line in frozen:
         name, _, version = line.partition("==")

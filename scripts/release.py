@@ -8,6 +8,7 @@ Each assignment folder ``solutions/NAME/`` becomes ``notebooks/NAME/`` through n
 cells locked and checksummed).  The output is deterministic: running it twice gives the same
 bytes, and tests/test_release.py fails when the committed notebooks/ are stale.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,8 +56,10 @@ def student_pyproject_data(data: dict) -> dict:
             else:
                 del project[group]
     if "entry-points" in project:
-        kept = {g: {k: v for k, v in eps.items() if _is_student_target(v)}
-                for g, eps in project["entry-points"].items()}
+        kept = {
+            g: {k: v for k, v in eps.items() if _is_student_target(v)}
+            for g, eps in project["entry-points"].items()
+        }
         kept = {g: eps for g, eps in kept.items() if eps}
         if kept:
             project["entry-points"] = kept
@@ -66,8 +69,11 @@ def student_pyproject_data(data: dict) -> dict:
     setuptools["packages"] = [STUDENT_PACKAGE]
     for key in ("package-data", "exclude-package-data", "package-dir"):
         if key in setuptools:
-            kept = {k: v for k, v in setuptools[key].items()
-                    if k in ("", "*") or k == STUDENT_PACKAGE or k.startswith(STUDENT_PACKAGE + ".")}
+            kept = {
+                k: v
+                for k, v in setuptools[key].items()
+                if k in ("", "*") or k == STUDENT_PACKAGE or k.startswith(STUDENT_PACKAGE + ".")
+            }
             if kept:
                 setuptools[key] = kept
             else:
@@ -118,15 +124,20 @@ def dump_toml(data: dict) -> str:
 
 def student_pyproject(text: str) -> str:
     """The archive's pyproject.toml, derived from the text of the repository's."""
-    header = ("# Installs the course's helper library course_utils (`make setup` does it).\n"
-              "# Exact versions of everything else live in requirements.lock.\n")
+    header = (
+        "# Installs the course's helper library course_utils (`make setup` does it).\n"
+        "# Exact versions of everything else live in requirements.lock.\n"
+    )
     return header + dump_toml(student_pyproject_data(tomllib.loads(text)))
 
 
 def assignments(source: Path) -> list[str]:
     """Names of the assignment folders under ``source`` (folders holding notebooks)."""
-    return sorted(p.name for p in source.iterdir()
-                  if p.is_dir() and not p.name.startswith(".") and any(p.glob("*.ipynb")))
+    return sorted(
+        p.name
+        for p in source.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and any(p.glob("*.ipynb"))
+    )
 
 
 def generate(course_root: Path, names: list[str] | None = None) -> None:
@@ -135,8 +146,16 @@ def generate(course_root: Path, names: list[str] | None = None) -> None:
     env = dict(os.environ)
     for name in names:
         # --no-db: the release does not depend on (or write) an instructor's gradebook.
-        cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force",
-               "--no-db", "--log-level=WARN"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "nbgrader",
+            "generate_assignment",
+            name,
+            "--force",
+            "--no-db",
+            "--log-level=WARN",
+        ]
         proc = subprocess.run(cmd, cwd=course_root, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"nbgrader generate_assignment {name} failed:\n{proc.stdout}{proc.stderr}")
@@ -144,8 +163,11 @@ def generate(course_root: Path, names: list[str] | None = None) -> None:
 
 def generate_into(dest: Path) -> Path:
     """Generate a fresh release from a copy of the course; return the copy's ``notebooks/``."""
-    shutil.copytree(ROOT / "solutions", dest / "solutions",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.copytree(
+        ROOT / "solutions",
+        dest / "solutions",
+        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+    )
     shutil.copy2(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
     generate(dest)
     return dest / "notebooks"
@@ -165,8 +187,12 @@ def pack(archive: Path) -> Path:
             files = [path] if path.is_file() else sorted(path.rglob("*"))
             for f in files:
                 name = f.relative_to(ROOT).as_posix()
-                if f.is_file() and "__pycache__" not in f.parts and ".ipynb_checkpoints" not in f.parts \
-                        and not f.name.endswith(".egg-info"):
+                if (
+                    f.is_file()
+                    and "__pycache__" not in f.parts
+                    and ".ipynb_checkpoints" not in f.parts
+                    and not f.name.endswith(".egg-info")
+                ):
                     zf.write(f, f"{top}/{name}")
     return archive
 
@@ -181,8 +207,9 @@ def main(argv: list[str] | None = None) -> int:
         if target.exists():
             shutil.rmtree(target)
         shutil.copytree(fresh, target)
-    print(f"release regenerated in {target.relative_to(ROOT)}/: "
-          + ", ".join(assignments(ROOT / "solutions")))
+    print(
+        f"release regenerated in {target.relative_to(ROOT)}/: " + ", ".join(assignments(ROOT / "solutions"))
+    )
     if args.pack:
         print(f"student archive: {pack(args.pack)}")
     return 0

@@ -8,6 +8,7 @@ and a setting the lesson no longer has fails with a clear error instead of a sta
 
     MAX_NORM, LR = lesson_settings("08_capstone", "MAX_NORM", "LR")
 """
+
 from __future__ import annotations
 
 import ast
@@ -63,8 +64,10 @@ def notebook_settings(path) -> dict[str, object]:
             if not isinstance(node, ast.Assign) or (names := _targets(node)) is None:
                 continue
             try:
-                value = eval(compile(ast.Expression(node.value), "<setting>", "eval"),  # noqa: S307
-                             {**_NAMES, **found})
+                value = eval(
+                    compile(ast.Expression(node.value), "<setting>", "eval"),  # noqa: S307
+                    {**_NAMES, **found},
+                )
             except Exception:  # depends on lesson state (data, models): not a setting
                 continue
             if len(names) == 1:
@@ -84,6 +87,7 @@ def lesson_settings(lesson: str, *names: str):
     if missing:
         raise MissingSetting(
             f"solutions/{lesson}/{lesson}.ipynb sets no {', '.join(missing)} (settings found: "
-            f"{', '.join(sorted(found)) or 'none'}); the claim tests read their settings from the lesson")
+            f"{', '.join(sorted(found)) or 'none'}); the claim tests read their settings from the lesson"
+        )
     values = tuple(found[n] for n in names)
     return values[0] if len(values) == 1 else values

@@ -1,4 +1,5 @@
 """Shared helpers for the course's tests (the root conftest.py isolates $HOME; pytest puts tests/ and scripts/ on sys.path)."""
+
 from __future__ import annotations
 
 import os
@@ -39,22 +40,32 @@ def nbgrader_meta(cell) -> dict:
 
 def grade_cells(nb) -> dict[str, float]:
     """grade_id -> points of every autograded test cell of a notebook."""
-    return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
-            for c in nb.cells if nbgrader_meta(c).get("grade")}
+    return {
+        nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
+        for c in nb.cells
+        if nbgrader_meta(c).get("grade")
+    }
 
 
 def make_course_copy(dest: Path) -> Path:
     """A throw-away copy of the course (instructor source and config) to run nbgrader in."""
-    shutil.copytree(SOLUTIONS, dest / "solutions",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.copytree(
+        SOLUTIONS, dest / "solutions", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    )
     shutil.copy2(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
     return dest
 
 
 def run_nbgrader(course: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     """Run ``python -m nbgrader ARGS`` in ``course``; fail the test with its output on error."""
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course,
-                          env=dict(os.environ), capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=course,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if proc.returncode != 0:
         pytest.fail(f"nbgrader {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
     return proc
@@ -113,7 +124,11 @@ def cell_scores(course: Path, assignment: str, students) -> dict[str, dict[str, 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         for student in students:
             sub = gb.find_submission(assignment, student)
-            scores[student] = {g.name: g.score for nb in sub.notebooks for g in nb.grades
-                               if g.max_score > 0 and g.cell_type == "code"}
+            scores[student] = {
+                g.name: g.score
+                for nb in sub.notebooks
+                for g in nb.grades
+                if g.max_score > 0 and g.cell_type == "code"
+            }
             scores[student]["total"] = sub.score
     return scores

@@ -13,6 +13,7 @@ Three submissions per assignment, all graded in one autograde run:
 * ``tamper_ungradable``: the release with one of :data:`UNGRADABLE_TAMPERS` (nbgrader refuses
   such a notebook before running it, so this costs no execution).
 """
+
 from __future__ import annotations
 
 import copy
@@ -42,6 +43,7 @@ def _tag(tag):
     def tamper(cell):
         cell.metadata.setdefault("tags", []).append(tag)
         return [cell]
+
     return tamper
 
 
@@ -66,8 +68,10 @@ def _rename_grade_id(cell):
 def _retype(cell_type):
     def tamper(cell):
         new = (nbformat.v4.new_markdown_cell if cell_type == "markdown" else nbformat.v4.new_raw_cell)(
-            cell.source, metadata=copy.deepcopy(cell.metadata))
+            cell.source, metadata=copy.deepcopy(cell.metadata)
+        )
         return [new]
+
     return tamper
 
 
@@ -88,9 +92,20 @@ def _add_fake_grade_cell(cell):
 
 
 #: A cell a student adds that claims to be a test cell worth points.
-FAKE_GRADE_CELL = nbformat.v4.new_code_cell("pass", metadata={"nbgrader": {
-    "grade": True, "grade_id": "test_extra_points", "locked": True, "points": 50,
-    "schema_version": 3, "solution": False, "task": False}})
+FAKE_GRADE_CELL = nbformat.v4.new_code_cell(
+    "pass",
+    metadata={
+        "nbgrader": {
+            "grade": True,
+            "grade_id": "test_extra_points",
+            "locked": True,
+            "points": 50,
+            "schema_version": 3,
+            "solution": False,
+            "task": False,
+        }
+    },
+)
 
 #: Tamper name -> function(test cell) -> the cells that replace it.  nbgrader grades a notebook
 #: with these (OverwriteCells restores a locked cell's source, points and type).
@@ -119,8 +134,7 @@ UNGRADABLE_TAMPERS = {
 #: Tamper name -> the code of a cell that hides the next failing test's error inside the kernel.
 KERNEL_TAMPERS = {
     "showtraceback_instance": "get_ipython().showtraceback = lambda *a, **k: None\n",
-    "custom_exc_handler": (
-        "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)\n"),
+    "custom_exc_handler": ("get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)\n"),
     "ast_try_wrap": (
         "import ast\n"
         "class _Swallow(ast.NodeTransformer):\n"
@@ -130,11 +144,13 @@ KERNEL_TAMPERS = {
         "        node.body = [ast.Try(body=node.body or [ast.Pass()], handlers=[handler], orelse=[],\n"
         "                             finalbody=[])]\n"
         "        return ast.fix_missing_locations(node)\n"
-        "get_ipython().ast_transformers.append(_Swallow())\n"),
+        "get_ipython().ast_transformers.append(_Swallow())\n"
+    ),
     "input_transformer_wrap": (
         "def _wrap(lines):\n"
         "    return ['try:\\n'] + ['    ' + l for l in lines] + ['\\n', 'except BaseException:\\n', '    pass\\n']\n"
-        "get_ipython().input_transformers_post.append(_wrap)\n"),
+        "get_ipython().input_transformers_post.append(_wrap)\n"
+    ),
     "showtraceback_class_and_reply_ok": (
         "_ip = get_ipython()\n"
         "type(_ip).showtraceback = lambda *a, **k: None\n"
@@ -146,12 +162,14 @@ KERNEL_TAMPERS = {
         "        reply = {'status': 'ok', 'execution_count': reply.get('execution_count'),\n"
         "                 'user_expressions': {}, 'payload': []}\n"
         "    return reply\n"
-        "type(_kernel).do_execute = _do_execute\n"),
+        "type(_kernel).do_execute = _do_execute\n"
+    ),
     "pre_run_cell_hook": (
         "def _hide(*a, **k):\n"
         "    get_ipython().showtraceback = lambda *a, **k: None\n"
         "    get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)\n"
-        "get_ipython().events.register('pre_run_cell', _hide)\n"),
+        "get_ipython().events.register('pre_run_cell', _hide)\n"
+    ),
     # Patched after one execution, unpatched after the next: the patch is in place while a test
     # runs and gone when it has finished.
     "post_execute_toggle": (
@@ -166,7 +184,8 @@ KERNEL_TAMPERS = {
         "        reply = await _orig(*a, **k)\n"
         "        return {**reply, 'status': 'ok'} if reply.get('status') == 'error' else reply\n"
         "    _ip2.kernel.do_execute = _ok\n"
-        "_ip2.events.register('post_execute', _toggle)\n"),
+        "_ip2.events.register('post_execute', _toggle)\n"
+    ),
 }
 
 
@@ -234,6 +253,17 @@ def write(nb, dest: Path) -> None:
     nbformat.write(nb, str(dest))
 
 
-__all__ = ["CELL_TAMPERS", "KERNEL_TAMPERS", "UNGRADABLE_TAMPERS", "FAKE_GRADE_CELL",
-           "cell_tamper_plan", "kernel_tamper_plan", "ungradable_plan", "tamper_cells", "tamper_kernel", "grade_cell_ids", "read_nb",
-           "write"]
+__all__ = [
+    "CELL_TAMPERS",
+    "KERNEL_TAMPERS",
+    "UNGRADABLE_TAMPERS",
+    "FAKE_GRADE_CELL",
+    "cell_tamper_plan",
+    "kernel_tamper_plan",
+    "ungradable_plan",
+    "tamper_cells",
+    "tamper_kernel",
+    "grade_cell_ids",
+    "read_nb",
+    "write",
+]

@@ -8,6 +8,7 @@ named keep the release stub).  The student ``untouched`` hands in the release no
 is cut by nbgrader's per-cell timeout and must not hold up the others.  Grading goes through
 ``scripts/course.py autograde --jobs 2`` (nbgrader's API, the sandbox, two workers).
 """
+
 from __future__ import annotations
 
 import csv
@@ -40,8 +41,11 @@ def expected_scores(assignment: str) -> dict[str, dict[str, float]]:
 
 
 def solution_cell_ids(nb) -> list[str]:
-    return [nbgrader_meta(c)["grade_id"] for c in nb.cells
-            if nbgrader_meta(c).get("solution") and c.cell_type == "code"]
+    return [
+        nbgrader_meta(c)["grade_id"]
+        for c in nb.cells
+        if nbgrader_meta(c).get("solution") and c.cell_type == "code"
+    ]
 
 
 def split_answers(text: str, exercise_ids: list[str]) -> dict[str, str]:
@@ -49,8 +53,9 @@ def split_answers(text: str, exercise_ids: list[str]) -> dict[str, str]:
     marker = re.compile(r"^# %% (\S+)\s*$", re.MULTILINE)
     parts = marker.split(text)
     if len(parts) == 1:
-        assert len(exercise_ids) == 1, \
+        assert len(exercise_ids) == 1, (
             f"a sample for a notebook with exercises {exercise_ids} needs '# %% <grade_id>' sections"
+        )
         return {exercise_ids[0]: text}
     answers = {parts[i]: parts[i + 1].strip("\n") + "\n" for i in range(1, len(parts), 2)}
     unknown = set(answers) - set(exercise_ids)
@@ -91,14 +96,28 @@ def graded(request, tmp_path_factory):
         digests[dest] = _digest(dest)
     # Graded as an instructor grades: course.py autograde, two submissions at once (each in its
     # own sandboxed kernel), so these expected tables also hold for parallel grading.
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "course.py"), "--course", str(course),
-                           "autograde", assignment, "--timeout", str(CELL_TIMEOUT), "--jobs", "2"],
-                          capture_output=True, text=True, timeout=3600)
-    assert proc.returncode == 0 and "; 0 could not be graded" in proc.stdout, \
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "course.py"),
+            "--course",
+            str(course),
+            "autograde",
+            assignment,
+            "--timeout",
+            str(CELL_TIMEOUT),
+            "--jobs",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    assert proc.returncode == 0 and "; 0 could not be graded" in proc.stdout, (
         f"course.py autograde exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+    )
     scores = cell_scores(course, assignment, students)
-    return dict(assignment=assignment, course=course, scores=scores, expected=students,
-                digests=digests)
+    return dict(assignment=assignment, course=course, scores=scores, expected=students, digests=digests)
 
 
 def test_scores_equal_the_expected_table(graded):
@@ -125,21 +144,32 @@ def test_infinite_loop_is_cut_by_the_timeout(graded):
         pytest.skip("no infinite-loop sample for this assignment")
     a = graded["assignment"]
     autograded = read_nb(graded["course"] / "autograded" / "infinite_loop" / a / f"{a}.ipynb")
-    errors = [o.get("ename") for c in autograded.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
-    assert any(e in ("KeyboardInterrupt", "CellTimeoutError") for e in errors), \
+    errors = [
+        o.get("ename")
+        for c in autograded.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    assert any(e in ("KeyboardInterrupt", "CellTimeoutError") for e in errors), (
         f"no cell of the looping submission was interrupted; errors seen: {errors}"
+    )
     # The cells after the interrupted one ran: the loop did not hold up the rest of the notebook,
     # and every other student was graded (test_scores_equal_the_expected_table). How long grading
     # takes is measured by `make bench`, not asserted here: a wall-clock budget fails on a busy CPU.
-    last_error = max(i for i, c in enumerate(autograded.cells) if c.cell_type == "code"
-                     and any(o.get("output_type") == "error" and o.get("ename") in ("KeyboardInterrupt", "CellTimeoutError")
-                             for o in c.get("outputs", [])))
-    later = [c for c in autograded.cells[last_error + 1:] if c.cell_type == "code" and c.source.strip()]
+    last_error = max(
+        i
+        for i, c in enumerate(autograded.cells)
+        if c.cell_type == "code"
+        and any(
+            o.get("output_type") == "error" and o.get("ename") in ("KeyboardInterrupt", "CellTimeoutError")
+            for o in c.get("outputs", [])
+        )
+    )
+    later = [c for c in autograded.cells[last_error + 1 :] if c.cell_type == "code" and c.source.strip()]
     assert all(c.get("execution_count") for c in later), "cells after the interrupted one did not run"
 
 
 def test_submitted_files_are_not_modified(graded):
     for path, digest in graded["digests"].items():
         assert _digest(path) == digest, f"grading modified {path}"
-

@@ -1,4 +1,5 @@
 """The pinned environment: lock, conda file, installed packages and the Makefile's set-up."""
+
 from __future__ import annotations
 
 import importlib.metadata as md
@@ -59,9 +60,11 @@ def test_environment_yml_agrees_with_the_lock():
     differ = sorted(n for n in set(locked) & set(yml_pins) if locked[n] != yml_pins[n])
     assert not (missing or extra or differ), (
         f"environment.yml and requirements.lock disagree: missing {missing}, extra {extra}, "
-        f"different versions {differ}; run `make lock`")
-    assert (ROOT / "environment.yml").read_text() == lock.render_yml(lock.read_lock()), \
+        f"different versions {differ}; run `make lock`"
+    )
+    assert (ROOT / "environment.yml").read_text() == lock.render_yml(lock.read_lock()), (
         "environment.yml is not what `python scripts/lock.py --yml-only` writes"
+    )
 
 
 def test_python_version_matches_pyproject():

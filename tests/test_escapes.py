@@ -20,6 +20,7 @@ gets the scores in ``tests/escapes/01_gradients/expected_scores.csv``.  What the
 achieves without the sandbox (``--unsafe-no-sandbox``) is measured by ``python
 tests/escapes/run.py`` (the README's before/after table), not here: it really does it.
 """
+
 from __future__ import annotations
 
 import re
@@ -41,9 +42,11 @@ def graded(tmp_path_factory):
     from grader.sandbox import check_available
 
     problem = check_available()
-    skip_or_fail_without(problem and f"escape corpus skipped: {problem}", "escape corpus skipped: ",
-                         "install Debian's bubblewrap (apt-get install bubblewrap) and allow "
-                         "unprivileged user namespaces")
+    skip_or_fail_without(
+        problem and f"escape corpus skipped: {problem}",
+        "escape corpus skipped: ",
+        "install Debian's bubblewrap (apt-get install bubblewrap) and allow unprivileged user namespaces",
+    )
     dest = tmp_path_factory.mktemp("escapes") / "course"
     return corpus.grade(dest, corpus.escape_names(), sandbox=True, jobs=2)
 
@@ -54,8 +57,16 @@ def _students():
 
 def test_the_corpus_has_every_escape():
     assert set(corpus.escape_names()) >= {
-        "read_secrets", "write_course_root", "aa_overwrite_other_student", "tamper_gradebook",
-        "kill_grader", "network", "outlive", "fork_bomb", "spoof_report"}
+        "read_secrets",
+        "write_course_root",
+        "aa_overwrite_other_student",
+        "tamper_gradebook",
+        "kill_grader",
+        "network",
+        "outlive",
+        "fork_bomb",
+        "spoof_report",
+    }
     # course.py grades in the order of the names: the overwriting escape comes before its victim.
     assert sorted(["aa_overwrite_other_student", corpus.VICTIM])[0] == "aa_overwrite_other_student"
 
@@ -71,8 +82,7 @@ def test_the_grader_exits_0_and_grades_every_student(graded):
 
 def test_no_submission_can_write_into_the_grading_report(graded):
     # spoof_report writes report lines to its kernel's file descriptors 1 and 2.
-    forged = [ln for ln in graded["autograde"]["output"].splitlines()
-              if f"forged {graded['marker']}" in ln]
+    forged = [ln for ln in graded["autograde"]["output"].splitlines() if f"forged {graded['marker']}" in ln]
     assert not forged, f"forged lines reached the grading report: {forged}"
     assert "spoof_report: done, 4 forged lines written" in (graded["outputs"].get("spoof_report") or "")
 
@@ -80,8 +90,7 @@ def test_no_submission_can_write_into_the_grading_report(graded):
 def test_every_escape_ran_to_its_end(graded):
     # Each sample prints "escape <name>: done, ..." after its last attempt: the attempts were
     # made (and the kernel was still alive after them).
-    missing = [s for s in corpus.escape_names()
-               if not corpus._escape_line(graded["outputs"].get(s), s)]
+    missing = [s for s in corpus.escape_names() if not corpus._escape_line(graded["outputs"].get(s), s)]
     assert not missing, f"escapes that did not run to their end: {missing}"
 
 
@@ -95,15 +104,20 @@ def test_the_honest_students_get_full_marks_and_their_files_are_untouched(graded
 def test_each_escape_keeps_the_scores_of_its_honest_answer(graded):
     expected = corpus.expected_scores()
     assert set(expected) == set(corpus.escape_names()), "expected_scores.csv lists every escape"
-    wrong = [f"{s}: got {graded['scores'].get(s)}, expected {cells}" for s, cells in expected.items()
-             if graded["scores"].get(s) != cells]
+    wrong = [
+        f"{s}: got {graded['scores'].get(s)}, expected {cells}"
+        for s, cells in expected.items()
+        if graded["scores"].get(s) != cells
+    ]
     assert not wrong, "\n".join(wrong)
 
 
 def test_no_secret_reaches_any_feedback_or_output(graded):
     # The detector finds each kind of secret in the files themselves ...
-    secrets = {"solution code / hidden tests": corpus.solution_secret_lines(),
-               "quiz key": corpus.quiz_secret_lines()}
+    secrets = {
+        "solution code / hidden tests": corpus.solution_secret_lines(),
+        "quiz key": corpus.quiz_secret_lines(),
+    }
     assert all(secrets.values()), "no secret lines to look for"
     solution = (corpus.ROOT / "solutions" / A / f"{A}.ipynb").read_text()
     bank = (corpus.ROOT / "quizzes" / "bank" / f"{A}.yaml").read_text()
@@ -144,8 +158,9 @@ def test_no_process_of_the_run_is_left(graded):
     # as a sandbox uid of this run's workers, none of those seen descended from the grader.
     assert graded["sandbox_uids"], "the monitor saw no grading worker"
     assert not graded["leftovers"], f"processes left after grading: {graded['leftovers']}"
-    assert "double-fork daemon" in corpus._escape_line(graded["outputs"]["outlive"], "outlive"), \
+    assert "double-fork daemon" in corpus._escape_line(graded["outputs"]["outlive"], "outlive"), (
         "the outlive escape did not start its daemon: the test proves nothing"
+    )
 
 
 def test_the_fork_bomb_stops_at_the_process_limit(graded):

@@ -1,4 +1,5 @@
 """`make lab` serves JupyterLab on the course, with the nbgrader and ipywidgets extensions."""
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,9 @@ def _get_when_up(url: str, output: list[str], wait: float = 30.0) -> tuple[int, 
 
 
 def test_labextensions_for_widgets_and_nbgrader_are_enabled():
-    out = subprocess.run([sys.executable, "-m", "jupyter", "labextension", "list"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "jupyter", "labextension", "list"], capture_output=True, text=True, check=True
+    )
     text = out.stdout + out.stderr
     for ext in ("@jupyter-widgets/jupyterlab-manager", "@jupyter/nbgrader"):
         line = next((l for l in text.splitlines() if ext in l), "")
@@ -48,9 +50,15 @@ def test_labextensions_for_widgets_and_nbgrader_are_enabled():
 def test_make_lab_serves_jupyterlab_and_formgrader():
     port, token = free_port(), "gradclip-test-token"
     args = f"--no-browser --ip=127.0.0.1 --IdentityProvider.token={token}"
-    proc = subprocess.Popen(["make", "lab", f"LAB_PORT={port}", f"LAB_ARGS={args}"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True, env=dict(os.environ))
+    proc = subprocess.Popen(
+        ["make", "lab", f"LAB_PORT={port}", f"LAB_ARGS={args}"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        env=dict(os.environ),
+    )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(l) for l in proc.stdout], daemon=True).start()
     output = []

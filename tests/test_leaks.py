@@ -1,4 +1,5 @@
 """Answer keys stay secret: nothing a student receives holds a solution or a hidden test."""
+
 from __future__ import annotations
 
 import ast
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from support import ROOT, SOLUTIONS, nbgrader_meta, read_nb, release_notebooks, source_notebooks
+from support import ROOT, nbgrader_meta, read_nb, release_notebooks, source_notebooks
 
 import release  # scripts/release.py
 
@@ -53,8 +54,11 @@ def secret_lines() -> set[str]:
             public.update(_outside(cell.source))
     # Lines too generic to identify a solution (e.g. `return total`), or that also stand in the
     # public part of a lesson, are not secrets.
-    return {l for l in lines - public if len(l) >= 25 and not l.startswith("#")
-            and not any(l in p for p in public)}
+    return {
+        l
+        for l in lines - public
+        if len(l) >= 25 and not l.startswith("#") and not any(l in p for p in public)
+    }
 
 
 def student_texts(pack_path: Path | None = None) -> dict[str, str]:
@@ -94,8 +98,16 @@ def test_the_pack_holds_release_and_library_but_no_instructor_material(pack):
         names = zf.namelist()
     assert any(n.endswith("notebooks/01_gradients/01_gradients.ipynb") for n in names)
     assert any(n.endswith("course_utils/checks.py") for n in names)
-    forbidden = ("solutions/", "tests/", "gradebook.db", "submitted/", "autograded/", "feedback/",
-                 "nbgrader_config.py", "source_with_tests")
+    forbidden = (
+        "solutions/",
+        "tests/",
+        "gradebook.db",
+        "submitted/",
+        "autograded/",
+        "feedback/",
+        "nbgrader_config.py",
+        "source_with_tests",
+    )
     bad = [n for n in names if any(f in n for f in forbidden)]
     assert not bad, f"the student archive holds instructor material: {bad}"
 
@@ -103,8 +115,9 @@ def test_the_pack_holds_release_and_library_but_no_instructor_material(pack):
 # Grading and integrity machinery stays with instructors: the `grader` package, nbgrader's
 # configuration and preprocessors, gradebooks, tampering tests.
 INSTRUCTOR_PATH_PARTS = {"grader", "scripts", "tests", "solutions", "quizzes"}
-INSTRUCTOR_FILE_NAME = re.compile(r"grader|grading|gradebook|tamper|integrity|guard|nbgrader_config",
-                                  re.IGNORECASE)
+INSTRUCTOR_FILE_NAME = re.compile(
+    r"grader|grading|gradebook|tamper|integrity|guard|nbgrader_config", re.IGNORECASE
+)
 IMPORTS_GRADER = re.compile(r"""(?m)^[\s"']*(from\s+grader[\s.]|import\s+grader\b)""")
 
 
@@ -115,14 +128,19 @@ def instructor_definitions() -> set[str]:
     names: set[str] = set()
     for py in modules:
         if py.is_file():
-            names.update(n.name for n in ast.parse(py.read_text()).body
-                         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                         and len(n.name) >= 6 and not n.name.startswith("_"))
+            names.update(
+                n.name
+                for n in ast.parse(py.read_text()).body
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                and len(n.name) >= 6
+                and not n.name.startswith("_")
+            )
     return names
 
 
-def instructor_material(files: dict[str, bytes], instructor_files: dict[str, bytes],
-                        definitions: set[str]) -> list[str]:
+def instructor_material(
+    files: dict[str, bytes], instructor_files: dict[str, bytes], definitions: set[str]
+) -> list[str]:
     """What in an archive (``files``: path inside the archive -> bytes) is grading machinery."""
     found = []
     copies = {content: name for name, content in instructor_files.items() if content.strip()}
@@ -146,8 +164,11 @@ def instructor_material(files: dict[str, bytes], instructor_files: dict[str, byt
 
 
 def _instructor_files() -> dict[str, bytes]:
-    files = {str(p.relative_to(ROOT)): p.read_bytes() for p in (ROOT / "grader").rglob("*")
-             if p.is_file() and "__pycache__" not in p.parts}
+    files = {
+        str(p.relative_to(ROOT)): p.read_bytes()
+        for p in (ROOT / "grader").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
     return files
 
 
@@ -164,14 +185,16 @@ def test_the_grading_machinery_check_finds_what_it_must():
     definitions = instructor_definitions() | {"autograde_submission"}
     honest = {"top/course_utils/checks.py": b"def check_global_norm(x): ...\n"}
     assert instructor_material(honest, {"grader/cli.py": b"x = 1\n"}, definitions) == []
-    sneaked = {"top/grader/__init__.py": b"",
-               "top/course_utils/grading.py": b"x = 2\n",
-               "top/course_utils/integrity.py": b"x = 5\n",
-               "top/course_utils/tampering.py": b"x = 3\n",
-               "top/nbgrader_config.py": b"x = 4\n",
-               "top/course_utils/helpers.py": b"x = 1\n",
-               "top/course_utils/extra.py": b"from grader.cli import main\n",
-               "top/course_utils/more.py": b"def autograde_submission():\n    pass\n"}
+    sneaked = {
+        "top/grader/__init__.py": b"",
+        "top/course_utils/grading.py": b"x = 2\n",
+        "top/course_utils/integrity.py": b"x = 5\n",
+        "top/course_utils/tampering.py": b"x = 3\n",
+        "top/nbgrader_config.py": b"x = 4\n",
+        "top/course_utils/helpers.py": b"x = 1\n",
+        "top/course_utils/extra.py": b"from grader.cli import main\n",
+        "top/course_utils/more.py": b"def autograde_submission():\n    pass\n",
+    }
     found = instructor_material(sneaked, {"grader/cli.py": b"x = 1\n"}, definitions)
     for name in sneaked:
         assert any(f.startswith(name.split("/", 1)[1] + ":") for f in found), (name, found)
@@ -181,7 +204,9 @@ def test_solution_cells_in_the_release_are_stubs():
     for path in release_notebooks():
         for cell in read_nb(path).cells:
             if nbgrader_meta(cell).get("solution") and cell.cell_type == "code":
-                assert "raise NotImplementedError()" in cell.source, f"{path.name}: solution cell is not a stub"
+                assert "raise NotImplementedError()" in cell.source, (
+                    f"{path.name}: solution cell is not a stub"
+                )
 
 
 def test_course_utils_defines_no_exercise_function():
@@ -191,23 +216,30 @@ def test_course_utils_defines_no_exercise_function():
         for cell in read_nb(path).cells:
             if nbgrader_meta(cell).get("solution") and cell.cell_type == "code":
                 tree = ast.parse(cell.source)
-                exercise_names.update(n.name for n in ast.walk(tree)
-                                      if isinstance(n, (ast.FunctionDef, ast.ClassDef)))
+                exercise_names.update(
+                    n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))
+                )
     assert exercise_names, "found no exercise functions in the solutions"
     for py in (ROOT / "course_utils").rglob("*.py"):
         # Module-level functions and classes: what a student could import as a drop-in answer
         # (a method such as History.clip_rate works only on course_utils' own objects).
-        defined = {n.name for n in ast.parse(py.read_text()).body
-                   if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-        assert not (defined & exercise_names), f"{py.name} defines exercise function(s) {defined & exercise_names}"
+        defined = {
+            n.name for n in ast.parse(py.read_text()).body if isinstance(n, (ast.FunctionDef, ast.ClassDef))
+        }
+        assert not (defined & exercise_names), (
+            f"{py.name} defines exercise function(s) {defined & exercise_names}"
+        )
 
 
 def test_grading_artifacts_are_never_committed():
     import subprocess
 
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
-    bad = [t for t in tracked if t.split("/")[0] in {"gradebook.db", "submitted", "autograded",
-                                                     "feedback", "source_with_tests"}]
+    bad = [
+        t
+        for t in tracked
+        if t.split("/")[0] in {"gradebook.db", "submitted", "autograded", "feedback", "source_with_tests"}
+    ]
     assert not bad, f"grading artifacts are tracked by git: {bad}"
     ignored = (ROOT / ".gitignore").read_text().split()
     for name in ("gradebook.db", "submitted/", "autograded/", "feedback/"):

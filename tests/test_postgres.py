@@ -13,6 +13,7 @@ is seen by the other, and nbgrader's own CLI sees the same gradebook.
 Without PostgreSQL's server programs (initdb, postgres) the tests that need the server are
 skipped with one reason; under CI (CI=true) they fail instead (.ci/run installs the server).
 """
+
 from __future__ import annotations
 
 import glob
@@ -42,9 +43,15 @@ PG_USER = "postgres"  # the database superuser initdb creates; also the OS user 
 
 def _server_bin() -> Path | None:
     """The folder of initdb and postgres: $PG_BIN, else the newest /usr/lib/postgresql/*/bin."""
-    candidates = [os.environ["PG_BIN"]] if os.environ.get("PG_BIN") else sorted(
-        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name)
-        if Path(p).parent.name.isdigit() else 0, reverse=True)
+    candidates = (
+        [os.environ["PG_BIN"]]
+        if os.environ.get("PG_BIN")
+        else sorted(
+            glob.glob("/usr/lib/postgresql/*/bin"),
+            key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0,
+            reverse=True,
+        )
+    )
     for folder in candidates:
         if all(os.access(Path(folder) / tool, os.X_OK) for tool in ("initdb", "postgres")):
             return Path(folder)
@@ -54,16 +61,20 @@ def _server_bin() -> Path | None:
 def _missing() -> str | None:
     """Why a PostgreSQL server cannot be started here, or None."""
     if _server_bin() is None:
-        return ("PostgreSQL tests skipped: no server programs (initdb, postgres) in "
-                "/usr/lib/postgresql/*/bin or $PG_BIN; install Debian's postgresql package")
+        return (
+            "PostgreSQL tests skipped: no server programs (initdb, postgres) in "
+            "/usr/lib/postgresql/*/bin or $PG_BIN; install Debian's postgresql package"
+        )
     if not shutil.which("psql"):
         return "PostgreSQL tests skipped: no psql client; install Debian's postgresql-client package"
     if os.geteuid() == 0:
         try:
             pwd.getpwnam(PG_USER)
         except KeyError:
-            return (f"PostgreSQL tests skipped: running as root, and PostgreSQL refuses root, but there "
-                    f"is no unprivileged '{PG_USER}' user to run it as (the postgresql package creates it)")
+            return (
+                f"PostgreSQL tests skipped: running as root, and PostgreSQL refuses root, but there "
+                f"is no unprivileged '{PG_USER}' user to run it as (the postgresql package creates it)"
+            )
     return None
 
 
@@ -83,26 +94,64 @@ class Server:
         if os.geteuid() == 0:
             user = pwd.getpwnam(PG_USER)
             os.chown(self.dir, user.pw_uid, user.pw_gid)
-            self.prefix = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}",
-                           "--clear-groups", "--"]
+            self.prefix = [
+                "setpriv",
+                f"--reuid={user.pw_uid}",
+                f"--regid={user.pw_gid}",
+                "--clear-groups",
+                "--",
+            ]
         self.url = f"postgresql://{PG_USER}@127.0.0.1:{self.port}/{DB_NAME}"
 
     def _run(self, *cmd: str) -> None:
-        proc = subprocess.run([*self.prefix, *cmd], cwd=self.dir, capture_output=True, text=True,
-                              timeout=120, env={**os.environ, "LC_ALL": "C"})
+        proc = subprocess.run(
+            [*self.prefix, *cmd],
+            cwd=self.dir,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "LC_ALL": "C"},
+        )
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
 
     def start(self) -> None:
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), f"--username={PG_USER}",
-                  "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync")
+        self._run(
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.data),
+            f"--username={PG_USER}",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-locale",
+            "--no-sync",
+        )
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
-                [*self.prefix, str(self.bin / "postgres"), "-D", str(self.data),
-                 "-h", "127.0.0.1", "-p", str(self.port), "-k", str(self.dir),
-                 # A test server: durability is not needed, speed is.
-                 "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-                cwd=self.dir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                [
+                    *self.prefix,
+                    str(self.bin / "postgres"),
+                    "-D",
+                    str(self.data),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-k",
+                    str(self.dir),
+                    # A test server: durability is not needed, speed is.
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                ],
+                cwd=self.dir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 60
         while True:
             if self.proc.poll() is not None:
@@ -115,9 +164,30 @@ class Server:
         self.psql(f"CREATE DATABASE {DB_NAME}", db="postgres")
 
     def psql(self, sql: str, db: str = DB_NAME, check: bool = True) -> subprocess.CompletedProcess:
-        proc = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
-                               "-p", str(self.port), "-U", PG_USER, "-d", db, "-c", sql],
-                              capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            [
+                "psql",
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                PG_USER,
+                "-d",
+                db,
+                "-c",
+                sql,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         if check and proc.returncode != 0:
             raise RuntimeError(f"psql {sql!r} exited {proc.returncode}:\n{proc.stderr}")
         return proc
@@ -133,6 +203,7 @@ class Server:
                     pass
                 if self.proc.poll() is None or process_group_alive(self.proc.pid):
                     from support import stop_process_group
+
                     stop_process_group(self.proc)
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
@@ -140,8 +211,11 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server():
-    skip_or_fail_without(_missing(), "PostgreSQL tests skipped: ",
-                         "CI must run the PostgreSQL tests (.ci/run installs the postgresql package)")
+    skip_or_fail_without(
+        _missing(),
+        "PostgreSQL tests skipped: ",
+        "CI must run the PostgreSQL tests (.ci/run installs the postgresql package)",
+    )
     srv = Server(_server_bin())
     try:
         srv.start()
@@ -157,8 +231,13 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _grader(course: Path, args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(COURSE_PY), "--course", str(course), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, str(COURSE_PY), "--course", str(course), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 #: Run in a fresh process: a grader's view of the gradebook through nbgrader's API, configured by
@@ -183,9 +262,21 @@ print(json.dumps(out))
 
 
 def _read_scores(course: Path, db_url: str) -> dict:
-    proc = subprocess.run([sys.executable, "-c", READ_SCORES, str(course), str(ROOT / "scripts"),
-                           json.dumps(sorted(EXPECTED)), A],
-                          capture_output=True, text=True, timeout=120, env=_env(NBGRADER_DB_URL=db_url))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            READ_SCORES,
+            str(course),
+            str(ROOT / "scripts"),
+            json.dumps(sorted(EXPECTED)),
+            A,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_env(NBGRADER_DB_URL=db_url),
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.splitlines()[-1])
 
@@ -209,10 +300,34 @@ def term(server, tmp_path_factory):
     students = sorted(EXPECTED)
     halves = [students[0::2], students[1::2]]
     graders = [
-        _grader(course, ["--db", server.url, "autograde", A, "--timeout", str(CELL_TIMEOUT), "--jobs", "2",
-                         *[f"--student={s}" for s in halves[0]]], _env()),
-        _grader(course, ["autograde", A, "--timeout", str(CELL_TIMEOUT), "--jobs", "2",
-                         *[f"--student={s}" for s in halves[1]]], _env(NBGRADER_DB_URL=server.url)),
+        _grader(
+            course,
+            [
+                "--db",
+                server.url,
+                "autograde",
+                A,
+                "--timeout",
+                str(CELL_TIMEOUT),
+                "--jobs",
+                "2",
+                *[f"--student={s}" for s in halves[0]],
+            ],
+            _env(),
+        ),
+        _grader(
+            course,
+            [
+                "autograde",
+                A,
+                "--timeout",
+                str(CELL_TIMEOUT),
+                "--jobs",
+                "2",
+                *[f"--student={s}" for s in halves[1]],
+            ],
+            _env(NBGRADER_DB_URL=server.url),
+        ),
     ]
     out["graders"] = []
     for proc in graders:
@@ -242,8 +357,11 @@ def test_every_graded_student_gets_the_expected_cell_scores(term):
     for view in term["views"]:
         assert view["db_url"].startswith("postgresql://")
         scores = _cells(view)
-        wrong = [f"{s}: got {scores.get(s)}, expected {v}" for s, v in GRADED.items()
-                 if scores.get(s) != tuple(float(x) for x in v)]
+        wrong = [
+            f"{s}: got {scores.get(s)}, expected {v}"
+            for s, v in GRADED.items()
+            if scores.get(s) != tuple(float(x) for x in v)
+        ]
         assert not wrong, "\n".join(wrong) + "\n" + "\n".join(p.stdout for p in term["graders"])
         # Whatever nbgrader keeps of a notebook it could not grade scores nothing.
         assert all(not v["total"] for s, v in view["scores"].items() if s in NOT_GRADED), view
@@ -260,7 +378,8 @@ def test_the_grades_are_rows_in_postgresql_and_no_sqlite_file_is_made(term, serv
         "JOIN submitted_notebook sn ON g.notebook_id = sn.id "
         "JOIN submitted_assignment sa ON sn.assignment_id = sa.id "
         "JOIN student st ON sa.student_id = st.id "
-        "JOIN base_cell gc ON g.cell_id = gc.id").stdout.split()
+        "JOIN base_cell gc ON g.cell_id = gc.id"
+    ).stdout.split()
     in_db: dict[str, dict[str, float]] = {}
     for row in rows:
         student, cell, score = row.split("|")
@@ -293,21 +412,29 @@ def test_a_manual_grade_by_one_grader_is_seen_by_the_other(term, server):
 
 
 def test_nbgrader_cli_sees_the_same_gradebook(term, server):
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", "db", "student", "list"],
-                          cwd=term["course"], capture_output=True, text=True, timeout=120,
-                          env=_env(NBGRADER_DB_URL=server.url))
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "db", "student", "list"],
+        cwd=term["course"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_env(NBGRADER_DB_URL=server.url),
+    )
     assert proc.returncode == 0, proc.stderr
     listed = proc.stdout + proc.stderr
     for student in GRADED:
         assert student in listed, listed
 
 
-@pytest.mark.parametrize("url, status, message", [
-    ("notaurl", 2, "is not a database URL"),
-    ("postgres://x@127.0.0.1/db", 2, "unknown database kind 'postgres'"),
-    ("postgresql://postgres:s3cret@127.0.0.1:{closed}/db", 1, "cannot use the gradebook database"),
-    ("{server}/no_such_db", 1, 'database "no_such_db" does not exist'),
-])
+@pytest.mark.parametrize(
+    "url, status, message",
+    [
+        ("notaurl", 2, "is not a database URL"),
+        ("postgres://x@127.0.0.1/db", 2, "unknown database kind 'postgres'"),
+        ("postgresql://postgres:s3cret@127.0.0.1:{closed}/db", 1, "cannot use the gradebook database"),
+        ("{server}/no_such_db", 1, 'database "no_such_db" does not exist'),
+    ],
+)
 def test_a_bad_or_unreachable_database_is_a_clear_error(request, tmp_path, url, status, message):
     if "{server}" in url:
         srv = request.getfixturevalue("server")

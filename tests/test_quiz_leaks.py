@@ -6,13 +6,13 @@ same text up to the question number (so they cannot encode the key); nbgrader's 
 computed from the released cells alone; and after autograde + generate_feedback the explanations
 are in the feedback HTML.
 """
+
 from __future__ import annotations
 
 import hashlib
 import html
 import re
 import zipfile
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -35,7 +35,7 @@ def _norm(text: str) -> str:
 def _fragments(text: str, size: int = 60) -> list[str]:
     """Overlapping pieces of an explanation, so that a partial copy is caught too."""
     words = _norm(text)
-    return [words[i:i + size] for i in range(0, max(1, len(words) - size + 1), size // 2)]
+    return [words[i : i + size] for i in range(0, max(1, len(words) - size + 1), size // 2)]
 
 
 def _hashes() -> set[str]:
@@ -93,8 +93,12 @@ def test_no_key_assignment_or_key_line_reaches_students(student_texts):
 
 def test_no_hash_of_a_choice_reaches_students(student_texts):
     digests = _hashes()
-    leaks = [f"{name}: {d[:12]}..." for name, text in student_texts.items()
-             for d in re.findall(r"[0-9a-f]{32,128}", text.lower()) if d in digests]
+    leaks = [
+        f"{name}: {d[:12]}..."
+        for name, text in student_texts.items()
+        for d in re.findall(r"[0-9a-f]{32,128}", text.lower())
+        if d in digests
+    ]
     assert not leaks, "hashes of quiz choices reach students:\n" + "\n".join(leaks)
 
 
@@ -106,19 +110,35 @@ def test_released_quiz_cells_cannot_encode_the_key(quiz):
         meta = nbgrader_meta(cell)
         # nbgrader's checksum is computed from the released cell itself (no hidden part).
         if "checksum" in meta:
-            assert meta["checksum"] == compute_checksum(cell), f"{quiz}/{meta['grade_id']}: checksum of hidden content"
-        allowed = {"grade", "grade_id", "locked", "schema_version", "solution", "task", "points", "checksum",
-                   "cell_type"}
-        assert set(meta) <= allowed, f"{quiz}/{cell.get('id')}: unexpected nbgrader metadata {set(meta) - allowed}"
-        assert set(cell.metadata) <= {"nbgrader", "deletable", "editable"}, f"{quiz}: metadata {cell.metadata}"
+            assert meta["checksum"] == compute_checksum(cell), (
+                f"{quiz}/{meta['grade_id']}: checksum of hidden content"
+            )
+        allowed = {
+            "grade",
+            "grade_id",
+            "locked",
+            "schema_version",
+            "solution",
+            "task",
+            "points",
+            "checksum",
+            "cell_type",
+        }
+        assert set(meta) <= allowed, (
+            f"{quiz}/{cell.get('id')}: unexpected nbgrader metadata {set(meta) - allowed}"
+        )
+        assert set(cell.metadata) <= {"nbgrader", "deletable", "editable"}, (
+            f"{quiz}: metadata {cell.metadata}"
+        )
         # Up to the question number, every released answer cell and every test cell is the same text.
         if meta.get("solution"):
             answers.add(re.sub(r"\d+", "N", cell.source))
         elif meta.get("grade"):
             tests.add(re.sub(r"\d+", "N", cell.source))
     n = len(build_quizzes.quiz_questions(QUESTIONS, quiz))
-    assert len(answers) == 1 and len(tests) == 1, \
+    assert len(answers) == 1 and len(tests) == 1, (
         f"{quiz}: released answer/test cells differ between questions beyond their number"
+    )
     assert "raise NotImplementedError()" in answers.pop()
     assert n == len([c for c in nb.cells if nbgrader_meta(c).get("grade")])
 
@@ -152,5 +172,6 @@ def test_feedback_after_grading_holds_the_explanations(tmp_path):
     for secret in ("BEGIN HIDDEN", "END HIDDEN", "_str.upper("):
         assert secret not in page, f"the feedback shows {secret!r}"
     assert not re.search(r"answer is [A-D]\b", page), "the feedback spells out a key"
-    assert f"Score: {(sizes[quiz] + 1) // 2}" in page or f"{(sizes[quiz] + 1) // 2}.0 / {sizes[quiz]}" in page, \
-        "the feedback does not show the expected score"
+    assert (
+        f"Score: {(sizes[quiz] + 1) // 2}" in page or f"{(sizes[quiz] + 1) // 2}.0 / {sizes[quiz]}" in page
+    ), "the feedback does not show the expected score"

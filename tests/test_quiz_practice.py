@@ -1,4 +1,5 @@
 """Practice questions inside the lessons: present, ungraded, and no copy of a graded quiz question."""
+
 from __future__ import annotations
 
 import ast
@@ -22,14 +23,23 @@ def practice_calls(path) -> list[dict]:
     for cell in read_nb(path).cells:
         if cell.cell_type != "code" or "practice_question" not in cell.source:
             continue
-        assert cell.source.startswith("# NBVAL_IGNORE_OUTPUT"), f"{path.name}/{cell.id}: widget cell without NBVAL_IGNORE_OUTPUT"
-        assert not nbgrader_meta(cell).get("grade") and not nbgrader_meta(cell).get("solution"), \
+        assert cell.source.startswith("# NBVAL_IGNORE_OUTPUT"), (
+            f"{path.name}/{cell.id}: widget cell without NBVAL_IGNORE_OUTPUT"
+        )
+        assert not nbgrader_meta(cell).get("grade") and not nbgrader_meta(cell).get("solution"), (
             f"{path.name}/{cell.id}: practice questions are not graded"
+        )
         for node in ast.walk(ast.parse(cell.source)):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "practice_question":
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", "")) == "practice_question"
+            ):
                 names = ["question", "options", "answer", "explanation"]
                 args = dict(zip(names, node.args)) | {k.arg: k.value for k in node.keywords}
-                calls.append({k: ast.literal_eval(v) for k, v in args.items()} | {"where": f"{path.parent.name}/{cell.id}"})
+                calls.append(
+                    {k: ast.literal_eval(v) for k, v in args.items()}
+                    | {"where": f"{path.parent.name}/{cell.id}"}
+                )
     return calls
 
 
@@ -57,7 +67,9 @@ def test_practice_questions_do_not_duplicate_graded_questions():
             r = _similarity(p["question"], q["question"])
             if r >= MAX_SIMILARITY:
                 close.append(f"{p['where']} resembles {q['id']} (ratio {r:.2f})")
-            shared = {o.strip().lower() for o in p["options"]} & {str(o).strip().lower() for o in q["options"].values()}
+            shared = {o.strip().lower() for o in p["options"]} & {
+                str(o).strip().lower() for o in q["options"].values()
+            }
             if len(shared) >= 2:
                 close.append(f"{p['where']} shares options {shared} with {q['id']}")
     assert not close, "practice questions too close to graded ones:\n" + "\n".join(close)

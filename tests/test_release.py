@@ -1,4 +1,5 @@
 """The student release: deterministic, fresh, and graded the way nbgrader sees it."""
+
 from __future__ import annotations
 
 import filecmp
@@ -24,10 +25,10 @@ def _tree(path: Path) -> list[str]:
 
 def test_committed_release_equals_a_fresh_generation(fresh_release):
     committed = ROOT / "notebooks"
-    assert _tree(committed) == _tree(fresh_release), \
+    assert _tree(committed) == _tree(fresh_release), (
         "notebooks/ does not hold the same files as a fresh `make release`"
-    stale = [f for f in _tree(committed)
-             if not filecmp.cmp(committed / f, fresh_release / f, shallow=False)]
+    )
+    stale = [f for f in _tree(committed) if not filecmp.cmp(committed / f, fresh_release / f, shallow=False)]
     assert not stale, f"notebooks/ is stale for {stale}: run `make release` and commit the result"
 
 

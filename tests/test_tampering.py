@@ -21,6 +21,7 @@ cell); ``before_fix`` records what nbgrader 0.9.6's own Execute gave, measured w
 written (a kernel tamper then also hid the errors of the later test cells of its notebook).
 Run ``python tests/test_tampering.py ASSIGNMENT...`` to print the rows of a fresh grading run.
 """
+
 from __future__ import annotations
 
 import csv
@@ -34,22 +35,44 @@ import pytest
 
 from support import ROOT, cell_scores, make_course_copy, read_nb, run_nbgrader
 from tampering import (
-    cell_tamper_plan, grade_cell_ids, kernel_tamper_plan, tamper_cells, tamper_kernel,
-    ungradable_plan, write,
+    cell_tamper_plan,
+    grade_cell_ids,
+    kernel_tamper_plan,
+    tamper_cells,
+    tamper_kernel,
+    ungradable_plan,
+    write,
 )
 from test_autograde import CELL_TIMEOUT, SUBMISSIONS, build_submission, expected_scores
 
 EXPECTED = ROOT / "tests" / "tampering_expected.csv"
-ASSIGNMENTS = ["01_gradients", "02_exploding", "03_rnn", "04_clip_norm", "05_clip_value",
-               "06_threshold", "07_pitfalls", "08_capstone", "quiz_1", "quiz_2", "quiz_3"]
+ASSIGNMENTS = [
+    "01_gradients",
+    "02_exploding",
+    "03_rnn",
+    "04_clip_norm",
+    "05_clip_value",
+    "06_threshold",
+    "07_pitfalls",
+    "08_capstone",
+    "quiz_1",
+    "quiz_2",
+    "quiz_3",
+]
 #: The sample (tests/submissions/<assignment>/<name>.py) each kernel-tamper submission is built on:
 #: an honest answer that passes some test cells and fails several others.
 KERNEL_BASES = {
-    "01_gradients": "partial_ignores_norm_type", "02_exploding": "layers_sum_abs",
-    "03_rnn": "clip_before_backward", "04_clip_norm": "per_tensor_norm",
-    "05_clip_value": "angle_per_tensor", "06_threshold": "keeps_nonfinite",
-    "07_pitfalls": "unscale_after_clip", "08_capstone": "clip_after_step",
-    "quiz_1": "five_right", "quiz_2": "five_right", "quiz_3": "five_right",
+    "01_gradients": "partial_ignores_norm_type",
+    "02_exploding": "layers_sum_abs",
+    "03_rnn": "clip_before_backward",
+    "04_clip_norm": "per_tensor_norm",
+    "05_clip_value": "angle_per_tensor",
+    "06_threshold": "keeps_nonfinite",
+    "07_pitfalls": "unscale_after_clip",
+    "08_capstone": "clip_after_step",
+    "quiz_1": "five_right",
+    "quiz_2": "five_right",
+    "quiz_3": "five_right",
 }
 
 
@@ -67,17 +90,24 @@ def build_corpus(assignment: str, course: Path) -> dict[str, dict]:
     nb = read_nb(release_nb)
     ids = grade_cell_ids(nb)
     cell_plan = cell_tamper_plan(ids, offset)
-    write(tamper_cells(nb, cell_plan), course / "submitted" / "tamper_cells" / assignment / f"{assignment}.ipynb")
+    write(
+        tamper_cells(nb, cell_plan),
+        course / "submitted" / "tamper_cells" / assignment / f"{assignment}.ipynb",
+    )
 
     base, honest = kernel_base(assignment)
     sample_nb = course / "tmp" / f"{assignment}.ipynb"
     build_submission(release_nb, (SUBMISSIONS / assignment / f"{base}.py").read_text(), sample_nb)
     kernel_plan = kernel_tamper_plan([g for g in ids if honest[g] == 0], offset)
-    write(tamper_kernel(read_nb(sample_nb), kernel_plan),
-          course / "submitted" / "tamper_kernel" / assignment / f"{assignment}.ipynb")
+    write(
+        tamper_kernel(read_nb(sample_nb), kernel_plan),
+        course / "submitted" / "tamper_kernel" / assignment / f"{assignment}.ipynb",
+    )
     bad_plan = ungradable_plan(ids, offset)
-    write(tamper_cells(nb, bad_plan),
-          course / "submitted" / "tamper_ungradable" / assignment / f"{assignment}.ipynb")
+    write(
+        tamper_cells(nb, bad_plan),
+        course / "submitted" / "tamper_ungradable" / assignment / f"{assignment}.ipynb",
+    )
     return {
         "tamper_cells": {"plan": cell_plan, "honest": {g: 0.0 for g in ids}, "base": "untouched"},
         "tamper_kernel": {"plan": kernel_plan, "honest": honest, "base": base},
@@ -91,14 +121,31 @@ UNGRADABLE = -1.0  # the score recorded for every cell of a notebook nbgrader re
 def grade_corpus(assignment: str, course: Path) -> tuple[dict, dict[str, dict[str, float]]]:
     run_nbgrader(course, "generate_assignment", assignment, "--force", "--log-level=WARN")
     corpus = build_corpus(assignment, course)
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", assignment, "--create",
-                           "--force", "--log-level=WARN", f"--Execute.timeout={CELL_TIMEOUT}"],
-                          cwd=course, env=dict(os.environ), capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nbgrader",
+            "autograde",
+            assignment,
+            "--create",
+            "--force",
+            "--log-level=WARN",
+            f"--Execute.timeout={CELL_TIMEOUT}",
+        ],
+        cwd=course,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     refused = set(re.findall(r"error processing assignment '[^']+' for student '([^']+)'", proc.stderr))
     unexpected = refused - {"tamper_ungradable"}
     if unexpected or proc.returncode not in (0, 1) or (proc.returncode == 1) != bool(refused):
-        pytest.fail(f"nbgrader autograde exited {proc.returncode}, refusing {sorted(refused)}:\n"
-                    f"{proc.stdout}\n{proc.stderr}")
+        pytest.fail(
+            f"nbgrader autograde exited {proc.returncode}, refusing {sorted(refused)}:\n"
+            f"{proc.stdout}\n{proc.stderr}"
+        )
     scores = cell_scores(course, assignment, corpus)
     for student in refused:
         assert not (course / "autograded" / student / assignment).exists()
@@ -150,8 +197,10 @@ def test_scores_equal_the_expected_table(graded):
                 continue
             tamper = info["plan"].get(grade_id, "")
             if row["tamper"] != tamper or row["base"] != info["base"]:
-                lines.append(f"{student}: {grade_id} is tampered '{tamper}' on '{info['base']}', "
-                             f"the table says '{row['tamper']}' on '{row['base']}'")
+                lines.append(
+                    f"{student}: {grade_id} is tampered '{tamper}' on '{info['base']}', "
+                    f"the table says '{row['tamper']}' on '{row['base']}'"
+                )
             got = graded["scores"][student].get(grade_id)
             if got != float(row["expected"]):
                 lines.append(f"{student}: {grade_id} [{tamper}] scored {got}, expected {row['expected']}")
@@ -161,6 +210,7 @@ def test_scores_equal_the_expected_table(graded):
 
 def test_expected_table_covers_every_tamper_and_assignment():
     from tampering import CELL_TAMPERS, KERNEL_TAMPERS, UNGRADABLE_TAMPERS
+
     rows = list(read_expected().values())
     assert {r["assignment"] for r in rows} == set(ASSIGNMENTS)
     used = {r["tamper"] for r in rows}
@@ -173,6 +223,7 @@ def test_expected_table_covers_every_tamper_and_assignment():
 
 if __name__ == "__main__":  # print fresh rows: python tests/test_tampering.py 01_gradients ...
     import tempfile
+
     sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "scripts")]
     writer = csv.writer(sys.stdout)
     writer.writerow(["assignment", "student", "base", "grade_id", "tamper", "honest", "expected"])
@@ -181,8 +232,26 @@ if __name__ == "__main__":  # print fresh rows: python tests/test_tampering.py 0
             corpus, scores = grade_corpus(assignment, make_course_copy(Path(tmp)))
         for student, info in corpus.items():
             for grade_id, honest in info["honest"].items():
-                writer.writerow([assignment, student, info["base"], grade_id,
-                                 info["plan"].get(grade_id, ""), honest, scores[student].get(grade_id)])
-            writer.writerow([assignment, student, info["base"], "total", "",
-                             sum(info["honest"].values()), scores[student]["total"]])
+                writer.writerow(
+                    [
+                        assignment,
+                        student,
+                        info["base"],
+                        grade_id,
+                        info["plan"].get(grade_id, ""),
+                        honest,
+                        scores[student].get(grade_id),
+                    ]
+                )
+            writer.writerow(
+                [
+                    assignment,
+                    student,
+                    info["base"],
+                    "total",
+                    "",
+                    sum(info["honest"].values()),
+                    scores[student]["total"],
+                ]
+            )
         sys.stdout.flush()

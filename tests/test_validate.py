@@ -2,6 +2,7 @@
 
 (`nbgrader validate` exits 0 even when tests fail, so this uses the Validator class in code.)
 """
+
 from __future__ import annotations
 
 import shutil
@@ -31,8 +32,9 @@ def test_untouched_release_fails_every_graded_test(path, tmp_path):
     results = Validator(invert=True).validate(str(copy))
     assert not results.get("changed"), "the untouched release reports changed cells"
     passed = results.get("passed", [])
-    assert not passed, "graded tests pass on the untouched release:\n" + \
-        "\n\n".join(p["source"][:200] for p in passed)
+    assert not passed, "graded tests pass on the untouched release:\n" + "\n\n".join(
+        p["source"][:200] for p in passed
+    )
     results = Validator().validate(str(copy))
     assert len(results.get("failed", [])) == len(grade_cells(read_nb(path)))
 

@@ -12,6 +12,7 @@ in ``EXPECTED`` (what nbgrader 0.9.6 does, measured) or is reported as not grada
 student is graded correctly; the submitted files are never modified; autograding twice gives the
 same grades.
 """
+
 from __future__ import annotations
 
 import copy
@@ -34,8 +35,12 @@ pytestmark = pytest.mark.slow
 A = "01_gradients"
 SAMPLES = SUBMISSIONS / A
 COURSE_PY = ROOT / "scripts" / "course.py"
-TESTS = ["test_global_norm_l2", "test_global_norm_inf", "test_global_norm_edge_cases",
-         "test_global_norm_nonfinite_and_inf_edges"]
+TESTS = [
+    "test_global_norm_l2",
+    "test_global_norm_inf",
+    "test_global_norm_edge_cases",
+    "test_global_norm_nonfinite_and_inf_edges",
+]
 CORRECT = (SAMPLES / "correct.py").read_text()
 
 #: student -> (score of each test cell in TESTS order) or the reason the CLI must report.
@@ -48,8 +53,12 @@ EXPECTED: dict[str, tuple[float, ...] | str] = {
 
 
 def cli(course: Path, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, str(COURSE_PY), "--course", str(course), *args],
-                          capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, str(COURSE_PY), "--course", str(course), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if check and proc.returncode != 0:
         pytest.fail(f"course.py {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
     return proc
@@ -83,8 +92,9 @@ def build_class(release_nb: Path, inbox: Path) -> dict[str, bytes | None]:
     # Honest samples, built exactly as tests/test_autograde.py builds them.
     for student in ("correct", "partial_forgets_none", "untouched", "raises"):
         dest = inbox / student / A / f"{A}.ipynb"
-        build_submission(release_nb, None if student == "untouched" else
-                         (SAMPLES / f"{student}.py").read_text(), dest)
+        build_submission(
+            release_nb, None if student == "untouched" else (SAMPLES / f"{student}.py").read_text(), dest
+        )
         files[student] = dest.read_bytes()
 
     # Loops forever at the top of its answer cell, after a correct definition: the cell is cut by
@@ -94,17 +104,31 @@ def build_class(release_nb: Path, inbox: Path) -> dict[str, bytes | None]:
     put("kernel_crash", _with_answer(release_nb, CORRECT + "\nimport os\nos.kill(os.getpid(), 9)\n"))
     # Asks for 40 PB on every inf-norm call: the allocation fails at once with a RuntimeError
     # (nothing is touched), the kernel lives on, the L2 parts still score.
-    put("out_of_memory", _with_answer(release_nb, CORRECT.replace(
-        "    if isinstance(parameters, torch.Tensor):",
-        "    if norm_type == math.inf:\n        torch.empty(10**16)\n"
-        "    if isinstance(parameters, torch.Tensor):")))
+    put(
+        "out_of_memory",
+        _with_answer(
+            release_nb,
+            CORRECT.replace(
+                "    if isinstance(parameters, torch.Tensor):",
+                "    if norm_type == math.inf:\n        torch.empty(10**16)\n"
+                "    if isinstance(parameters, torch.Tensor):",
+            ),
+        ),
+    )
     # Really fills memory on every inf-norm call: 200 MB tensors, written to, until 8 GB. The
     # grading kernel's heap limit (GRADING_MEMORY_GB in nbgrader_config.py, 4) stops it with a
     # RuntimeError in those cells; the kernel lives on and the L2 parts still score.
-    put("fills_memory", _with_answer(release_nb, CORRECT.replace(
-        "    if isinstance(parameters, torch.Tensor):",
-        "    if norm_type == math.inf:\n        hog = [torch.ones(50_000_000) for _ in range(40)]\n"
-        "    if isinstance(parameters, torch.Tensor):")))
+    put(
+        "fills_memory",
+        _with_answer(
+            release_nb,
+            CORRECT.replace(
+                "    if isinstance(parameters, torch.Tensor):",
+                "    if norm_type == math.inf:\n        hog = [torch.ones(50_000_000) for _ in range(40)]\n"
+                "    if isinstance(parameters, torch.Tensor):",
+            ),
+        ),
+    )
     good = _with_answer(release_nb, CORRECT)
     text = nbformat.writes(good).encode()
     put("corrupt_json", raw=text[: len(text) // 2])
@@ -132,39 +156,45 @@ def build_class(release_nb: Path, inbox: Path) -> dict[str, bytes | None]:
     put("cells_reordered", nb)
     # A correct answer that makes torch emit a UserWarning (copy-constructing a tensor) when called
     # from the test cells.
-    put("library_warning", _with_answer(release_nb, CORRECT.replace(
-        "        g = p.grad.detach()", "        g = torch.tensor(p.grad)")))
+    put(
+        "library_warning",
+        _with_answer(
+            release_nb, CORRECT.replace("        g = p.grad.detach()", "        g = torch.tensor(p.grad)")
+        ),
+    )
     return files
 
 
 # ------------------------------------------------------------------------------------------------
 # What nbgrader 0.9.6 does with each fault (measured), as exact per-cell scores or a reported reason.
 
-EXPECTED.update({
-    # The loop is interrupted after CELL_TIMEOUT s (KeyboardInterrupt in the answer cell, which
-    # carries no points); the function defined before it passes every test.
-    "loops_forever": (2, 1, 2, 1),
-    # The kernel dies: nbgrader (nbclient DeadKernelError) grades nothing of the notebook.
-    "kernel_crash": "kernel died",
-    # RuntimeError (DefaultCPUAllocator) in the inf-norm tests only; the kernel survives.
-    "out_of_memory": (2, 0, 2, 0),
-    # The same cells fail (the heap limit), and no more: the memory is back once the call fails.
-    "fills_memory": (2, 0, 2, 0),
-    "corrupt_json": "not valid JSON",
-    "empty_file": "empty file",
-    "missing_notebook": "missing from the submission",
-    # OverwriteCells.add_missing_cells is False by default: a deleted test cell is NOT restored and
-    # scores 0; the other cells are graded.
-    "cell_deleted": (2, 0, 2, 1),
-    # DeduplicateIds strips the nbgrader metadata of all but the last copy, then nbgrader refuses
-    # the notebook ("old version of the nbgrader metadata format"): reported, not graded.
-    "cells_duplicated": "appears more than once",
-    # Cells run in the submitted order: the tests run before the function exists (NameError).
-    "cells_reordered": (0, 0, 0, 0),
-    # The grading kernels ignore warnings (nbgrader_config.py): without that, the UserWarning torch
-    # writes to stderr in every test cell would make each of them score 0 (determine_grade).
-    "library_warning": (2, 1, 2, 1),
-})
+EXPECTED.update(
+    {
+        # The loop is interrupted after CELL_TIMEOUT s (KeyboardInterrupt in the answer cell, which
+        # carries no points); the function defined before it passes every test.
+        "loops_forever": (2, 1, 2, 1),
+        # The kernel dies: nbgrader (nbclient DeadKernelError) grades nothing of the notebook.
+        "kernel_crash": "kernel died",
+        # RuntimeError (DefaultCPUAllocator) in the inf-norm tests only; the kernel survives.
+        "out_of_memory": (2, 0, 2, 0),
+        # The same cells fail (the heap limit), and no more: the memory is back once the call fails.
+        "fills_memory": (2, 0, 2, 0),
+        "corrupt_json": "not valid JSON",
+        "empty_file": "empty file",
+        "missing_notebook": "missing from the submission",
+        # OverwriteCells.add_missing_cells is False by default: a deleted test cell is NOT restored and
+        # scores 0; the other cells are graded.
+        "cell_deleted": (2, 0, 2, 1),
+        # DeduplicateIds strips the nbgrader metadata of all but the last copy, then nbgrader refuses
+        # the notebook ("old version of the nbgrader metadata format"): reported, not graded.
+        "cells_duplicated": "appears more than once",
+        # Cells run in the submitted order: the tests run before the function exists (NameError).
+        "cells_reordered": (0, 0, 0, 0),
+        # The grading kernels ignore warnings (nbgrader_config.py): without that, the UserWarning torch
+        # writes to stderr in every test cell would make each of them score 0 (determine_grade).
+        "library_warning": (2, 1, 2, 1),
+    }
+)
 GRADED = {s: v for s, v in EXPECTED.items() if isinstance(v, tuple)}
 NOT_GRADED = {s: v for s, v in EXPECTED.items() if isinstance(v, str)}
 
@@ -179,8 +209,7 @@ def _tree(folder: Path) -> dict[str, str]:
 
 def _csv_scores(path: Path) -> dict[str, float]:
     with open(path, newline="") as f:
-        return {row["student_id"]: float(row["score"]) for row in csv.DictReader(f)
-                if row["assignment"] == A}
+        return {row["student_id"]: float(row["score"]) for row in csv.DictReader(f) if row["assignment"] == A}
 
 
 def _gradebook_scores(course: Path) -> dict[str, tuple[float, ...]]:
@@ -276,8 +305,11 @@ def test_collect_from_lms_zip_gives_the_same_submissions(term):
 
 
 def test_every_graded_student_gets_the_expected_cell_scores(term):
-    wrong = [f"{s}: got {term['scores'].get(s)}, expected {v}" for s, v in GRADED.items()
-             if term["scores"].get(s) != tuple(float(x) for x in v)]
+    wrong = [
+        f"{s}: got {term['scores'].get(s)}, expected {v}"
+        for s, v in GRADED.items()
+        if term["scores"].get(s) != tuple(float(x) for x in v)
+    ]
     assert not wrong, "\n".join(wrong) + "\n" + term["autograde"].stdout
 
 
@@ -364,10 +396,16 @@ def test_loop_was_cut_by_the_timeout(term):
 
 def test_filling_the_memory_is_stopped_by_the_kernels_heap_limit(term):
     nb = read_nb(term["course"] / "autograded" / "fills_memory" / A / f"{A}.ipynb")
-    errors = [(o.get("ename"), o.get("evalue", "")) for c in nb.cells if c.cell_type == "code"
-              for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    assert errors and all(name == "MemoryError" or "can't allocate memory" in value
-                          for name, value in errors), errors
+    errors = [
+        (o.get("ename"), o.get("evalue", ""))
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    assert errors and all(
+        name == "MemoryError" or "can't allocate memory" in value for name, value in errors
+    ), errors
 
 
 def test_the_library_warning_sample_really_warns_and_costs_nothing(term):
@@ -391,13 +429,16 @@ def test_the_library_warning_sample_really_warns_and_costs_nothing(term):
         assert not [o for o in cell.outputs if o.get("name") == "stderr"], (t, cell.outputs)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["autograde", "no_such_lesson"], "unknown assignment(s) no_such_lesson"),
-    (["collect", "--from", "/no/such/folder"], "does not exist"),
-    (["collect", "--zip", "/no/such.zip"], "does not exist"),
-    (["collect", "--zip", "{junk_zip}"], "no submission found in zip"),
-    (["export", "--csv", "x.csv", "no_such_lesson"], "unknown assignment"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["autograde", "no_such_lesson"], "unknown assignment(s) no_such_lesson"),
+        (["collect", "--from", "/no/such/folder"], "does not exist"),
+        (["collect", "--zip", "/no/such.zip"], "does not exist"),
+        (["collect", "--zip", "{junk_zip}"], "no submission found in zip"),
+        (["export", "--csv", "x.csv", "no_such_lesson"], "unknown assignment"),
+    ],
+)
 def test_bad_input_is_a_clear_error(term, tmp_path, args, message):
     junk = tmp_path / "junk.zip"
     with zipfile.ZipFile(junk, "w") as zf:

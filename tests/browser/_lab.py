@@ -5,6 +5,7 @@ The Lab is started with ``--LabApp.expose_app_in_browser=True`` so that the page
 the ones the menus run (``notebook:run-all-cells``...), and the outputs are read from the
 notebook model the page shows.
 """
+
 from __future__ import annotations
 
 import io
@@ -51,7 +52,9 @@ class LabPage:
                 await panel.sessionContext.ready;
                 app.shell.activateById(panel.id);
                 window.__panel = panel;
-            }""", path)
+            }""",
+            path,
+        )
         self.wait_kernel_idle(120)
         kernel = self.page.evaluate("() => window.__panel.sessionContext.session.kernel.name")
         assert kernel == "gradclip", f"{path} opened with kernel {kernel!r}, not gradclip"
@@ -60,7 +63,9 @@ class LabPage:
         self.page.wait_for_function(
             """() => { const s = window.__panel.sessionContext.session;
                        return s && s.kernel && s.kernel.status === 'idle'; }""",
-            timeout=timeout_s * 1000, polling=250)
+            timeout=timeout_s * 1000,
+            polling=250,
+        )
 
     def run_all(self, continue_after_errors: bool) -> int:
         """Run > Run All Cells, wait until the kernel is idle; returns the number of passes.
@@ -86,12 +91,16 @@ class LabPage:
                         panel.content.activeCellIndex = start;
                         await app.commands.execute('notebook:run-all-below');
                     }
-                }""", start_at)
+                }""",
+                start_at,
+            )
             self.wait_kernel_idle(max(1.0, deadline - time.monotonic()))
             self.page.wait_for_function(
                 """() => !Array.from(window.__panel.content.widgets).some(
                         c => c.model.type === 'code' && c.promptNode && c.promptNode.textContent.includes('*'))""",
-                timeout=max(1.0, deadline - time.monotonic()) * 1000, polling=250)
+                timeout=max(1.0, deadline - time.monotonic()) * 1000,
+                polling=250,
+            )
             pending = self.unexecuted_code_cells()
             if not pending or not continue_after_errors:
                 return passes
@@ -113,7 +122,8 @@ class LabPage:
                            const c = cells.get(i);
                            if (c.type === 'code' && c.sharedModel.getSource().trim() && c.executionCount == null) out.push(i);
                        }
-                       return out; }""")
+                       return out; }"""
+        )
 
     def cells(self) -> list[dict]:
         """Every cell as the page's model holds it: index, type, source, execution count, outputs."""
@@ -125,7 +135,8 @@ class LabPage:
                                      execution_count: c.type === 'code' ? c.executionCount : null,
                                      outputs: c.type === 'code' ? c.outputs.toJSON() : []});
                        }
-                       return out; }""")
+                       return out; }"""
+        )
 
     def cell(self, index: int):
         """The locator of the cell ``index`` in the page."""
@@ -140,7 +151,8 @@ class LabPage:
             """async () => { const panel = window.__panel;
                              if (!panel) return;
                              try { await panel.sessionContext.shutdown(); } catch (e) {}
-                             panel.dispose(); window.__panel = undefined; }""")
+                             panel.dispose(); window.__panel = undefined; }"""
+        )
 
     # -- what the page shows -----------------------------------------------------------------
     def screenshot(self, name: str) -> Path:
@@ -150,10 +162,13 @@ class LabPage:
         pid = self.panel_id()
         n_cells = self.page.locator(f"#{pid} .jp-Notebook .jp-Cell").count()
         assert n_cells > 0, f"{name}: the page shows no notebook cells"
-        rendered = self.page.locator(f"#{pid} .jp-Notebook .jp-RenderedHTMLCommon, "
-                                     f"#{pid} .jp-Notebook .jp-InputArea-editor").count()
+        rendered = self.page.locator(
+            f"#{pid} .jp-Notebook .jp-RenderedHTMLCommon, #{pid} .jp-Notebook .jp-InputArea-editor"
+        ).count()
         assert rendered > 0, f"{name}: no cell of the notebook is rendered"
-        self.page.evaluate("() => window.__panel.content.scrollToItem ? window.__panel.content.scrollToItem(0) : null")
+        self.page.evaluate(
+            "() => window.__panel.content.scrollToItem ? window.__panel.content.scrollToItem(0) : null"
+        )
         self.page.locator(f"#{pid} .jp-Notebook .jp-Cell").first.scroll_into_view_if_needed()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
@@ -166,11 +181,16 @@ class LabPage:
         dominant = max(histogram) / sum(histogram)
         assert stddev > 8 and dominant < 0.97, (
             f"{name}: the notebook area of {path} is almost uniform (stddev {stddev:.1f}, "
-            f"{dominant:.1%} of the pixels one shade): the page looks blank")
+            f"{dominant:.1%} of the pixels one shade): the page looks blank"
+        )
         return path
 
 
 def error_outputs(cells: list[dict]) -> list[tuple[int, str, str]]:
     """(cell index, ename, evalue) of every error output."""
-    return [(c["index"], o.get("ename", ""), o.get("evalue", ""))
-            for c in cells for o in c["outputs"] if o.get("output_type") == "error"]
+    return [
+        (c["index"], o.get("ename", ""), o.get("evalue", ""))
+        for c in cells
+        for o in c["outputs"]
+        if o.get("output_type") == "error"
+    ]

@@ -8,6 +8,7 @@ test-artifacts/browser-run/ (gitignored), so nothing tracked changes.
 Without Chromium at /usr/bin/chromium (or without Playwright) every browser test is skipped with
 one reason; under CI (CI=true) they fail instead, so that CI always runs them.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,10 +29,17 @@ from _lab import RUN_DIR, SCREENSHOTS, LabPage
 from support import ROOT, free_port, skip_or_fail_without, stop_process_group
 
 CHROMIUM = os.environ.get("BROWSER_TESTS_CHROMIUM", "/usr/bin/chromium")
-SKIP_REASON = (f"browser tests skipped: Chromium not found at {CHROMIUM}; "
-               f"install Debian's chromium package")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SKIP_REASON = f"browser tests skipped: Chromium not found at {CHROMIUM}; install Debian's chromium package"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TOKEN = "gradclip-browser-test-token"
 
 
@@ -42,8 +50,7 @@ def _missing() -> str | None:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return ("browser tests skipped: the Python package playwright is not installed; "
-                "run `make setup`")
+        return "browser tests skipped: the Python package playwright is not installed; run `make setup`"
     return None
 
 
@@ -53,14 +60,19 @@ def pytest_runtest_makereport(item, call):
     whose -ra includes skips) prints the reason on one line, not once per test."""
     outcome = yield
     report = outcome.get_result()
-    if report.skipped and isinstance(report.longrepr, tuple) and "browser tests skipped" in report.longrepr[2]:
+    if (
+        report.skipped
+        and isinstance(report.longrepr, tuple)
+        and "browser tests skipped" in report.longrepr[2]
+    ):
         report.longrepr = (__file__, _SKIP_LINE, report.longrepr[2])
 
 
 @pytest.fixture(scope="session")
 def browser_available():
-    skip_or_fail_without(_missing(), "browser tests skipped: ",
-                         "CI must run the browser tests (.ci/run installs Chromium)")
+    skip_or_fail_without(
+        _missing(), "browser tests skipped: ", "CI must run the browser tests (.ci/run installs Chromium)"
+    )
 
 
 _SKIP_LINE = pytest_runtest_makereport.__code__.co_firstlineno  # any fixed line of this file
@@ -68,6 +80,7 @@ _SKIP_LINE = pytest_runtest_makereport.__code__.co_firstlineno  # any fixed line
 
 def _write_settings(folder: Path) -> None:
     """User settings of the test Lab: every cell stays in the page, no news or update checks."""
+
     def put(plugin: str, settings: dict) -> None:
         package, name = plugin.split(":")
         path = folder / package / f"{name}.jupyterlab-settings"
@@ -84,16 +97,27 @@ def lab(browser_available):
     port = free_port()
     state = Path(tempfile.mkdtemp(prefix="gradclip-browser-lab-"))
     _write_settings(state / "settings")
-    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(state / "settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"))
-    args = (f"--no-browser --ip=127.0.0.1 --IdentityProvider.token={TOKEN} "
-            f"--LabApp.expose_app_in_browser=True --ServerApp.open_browser=False")
+    env = dict(
+        os.environ,
+        JUPYTERLAB_SETTINGS_DIR=str(state / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"),
+    )
+    args = (
+        f"--no-browser --ip=127.0.0.1 --IdentityProvider.token={TOKEN} "
+        f"--LabApp.expose_app_in_browser=True --ServerApp.open_browser=False"
+    )
     shutil.rmtree(RUN_DIR, ignore_errors=True)
     RUN_DIR.mkdir(parents=True)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(["make", "lab", f"LAB_PORT={port}", f"LAB_ARGS={args}"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True, env=env)
+    proc = subprocess.Popen(
+        ["make", "lab", f"LAB_PORT={port}", f"LAB_ARGS={args}"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        env=env,
+    )
     lines: queue.Queue[str] = queue.Queue()
     output: list[str] = []
     threading.Thread(target=lambda: [lines.put(l) for l in proc.stdout], daemon=True).start()
@@ -116,8 +140,9 @@ def lab(browser_available):
         yield {"base": base, "token": TOKEN, "output": output}
     finally:
         try:  # the server's own shutdown (kernels included) is quicker than signals
-            request = urllib.request.Request(f"{base}/api/shutdown", method="POST",
-                                             headers={"Authorization": f"token {TOKEN}"})
+            request = urllib.request.Request(
+                f"{base}/api/shutdown", method="POST", headers={"Authorization": f"token {TOKEN}"}
+            )
             urllib.request.urlopen(request, timeout=10).close()
             proc.wait(timeout=20)
         except (urllib.error.URLError, OSError, subprocess.TimeoutExpired):
@@ -133,8 +158,12 @@ def browser(browser_available):
     with tempfile.TemporaryDirectory(prefix="gradclip-chromium-") as profile:
         with sync_playwright() as pw:
             context = pw.chromium.launch_persistent_context(
-                profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-                viewport={"width": 1280, "height": 1000})
+                profile,
+                executable_path=CHROMIUM,
+                headless=True,
+                args=CHROMIUM_ARGS,
+                viewport={"width": 1280, "height": 1000},
+            )
             context.set_default_timeout(60_000)
             try:
                 yield context

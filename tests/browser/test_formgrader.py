@@ -1,4 +1,5 @@
 """The instructor's Formgrader (nbgrader's /formgrader page of the course's Lab) lists the assignments."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,8 @@ def test_formgrader_lists_every_assignment(lab, browser):
         names = assignment_names()
         # The assignments table is filled in by the page's script from nbgrader's API.
         page.wait_for_function(
-            """(names) => names.every(n => document.body.innerText.includes(n))""",
-            arg=names, timeout=60_000)
+            """(names) => names.every(n => document.body.innerText.includes(n))""", arg=names, timeout=60_000
+        )
         assert "Manage Assignments" in page.inner_text("body")
         page.screenshot(path=str(_screenshots() / "formgrader.png"))
     finally:

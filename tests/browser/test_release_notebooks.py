@@ -11,6 +11,7 @@ does the same for an unanswered question). Any other error (a ``NameError``, ``K
 fails the test. The same cells must run without any error in the solution notebooks
 (test_solution_notebooks.py).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -25,9 +26,13 @@ RELEASE = release_notebooks()
 
 def unexpected_errors(cells: list[dict]) -> list[str]:
     """Every error output that is not a ``NotImplementedError``, as "cell N: Name: value"."""
-    return [f"cell {cell['index']}: {o.get('ename')}: {o.get('evalue')}"
-            for cell in cells if cell["type"] == "code" for o in cell["outputs"]
-            if o.get("output_type") == "error" and o.get("ename") != "NotImplementedError"]
+    return [
+        f"cell {cell['index']}: {o.get('ename')}: {o.get('evalue')}"
+        for cell in cells
+        if cell["type"] == "code"
+        for o in cell["outputs"]
+        if o.get("output_type") == "error" and o.get("ename") != "NotImplementedError"
+    ]
 
 
 @pytest.mark.parametrize("notebook", RELEASE, ids=[p.stem for p in RELEASE])
@@ -41,11 +46,11 @@ def test_release_notebook_runs_with_only_the_stub_errors(lab_page, notebook):
         errors = error_outputs(cells)
         stubs = sum(1 for _, ename, _ in errors if ename == "NotImplementedError")
         assert stubs >= 1, f"{notebook.name}: no exercise stub raised NotImplementedError"
-        assert not unexpected_errors(cells), (
-            f"{notebook.name}: unexpected errors: {unexpected_errors(cells)}")
+        assert not unexpected_errors(cells), f"{notebook.name}: unexpected errors: {unexpected_errors(cells)}"
         # The page shows the tracebacks too, not only the model.
         shown = lab_page.page.locator(
-            f"#{lab_page.panel_id()} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+            f"#{lab_page.panel_id()} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+        )
         assert shown.count() >= len(errors), "error outputs in the model are missing from the page"
         lab_page.screenshot(f"release-{notebook.stem}")
     finally:

@@ -6,6 +6,7 @@ with a nonzero size, the explorers of lessons 03 and 06 are live controls whose 
 change when a slider is dragged or a button is chosen, and every lesson's practice question
 answers a click on Check.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -48,37 +49,52 @@ def solution(request, lab_page):
 def test_solution_runs_without_errors(solution):
     cells = solution["cells"]
     assert not error_outputs(cells), f"error outputs: {error_outputs(cells)}"
-    missed = [c["index"] for c in cells
-              if c["type"] == "code" and c["source"].strip() and c["execution_count"] is None]
+    missed = [
+        c["index"]
+        for c in cells
+        if c["type"] == "code" and c["source"].strip() and c["execution_count"] is None
+    ]
     assert not missed, f"cells that never ran: {missed}"
 
 
 def test_every_figure_renders(solution):
     lab = solution["page"]
-    expected = sum(1 for c in solution["cells"] for o in c["outputs"]
-                   if "image/png" in o.get("data", {}) or "image/svg+xml" in o.get("data", {}))
+    expected = sum(
+        1
+        for c in solution["cells"]
+        for o in c["outputs"]
+        if "image/png" in o.get("data", {}) or "image/svg+xml" in o.get("data", {})
+    )
     imgs = lab.page.locator(f"#{lab.panel_id()} .jp-OutputArea-output img")
     sizes = []
     for i in range(imgs.count()):
         img = imgs.nth(i)
         img.scroll_into_view_if_needed()
-        sizes.append(img.evaluate(
-            """(el) => { const r = el.getBoundingClientRect();
-                         return [el.complete, el.naturalWidth, el.naturalHeight, r.width, r.height]; }"""))
+        sizes.append(
+            img.evaluate(
+                """(el) => { const r = el.getBoundingClientRect();
+                         return [el.complete, el.naturalWidth, el.naturalHeight, r.width, r.height]; }"""
+            )
+        )
     assert len(sizes) >= expected, f"{expected} figures in the outputs, {len(sizes)} shown in the page"
     bad = [(i, s) for i, s in enumerate(sizes) if not (s[0] and min(s[1:]) > 0)]
     assert not bad, f"figures not rendered (complete, natural w/h, shown w/h): {bad}"
 
 
 def _explorer_cells(solution) -> list[int]:
-    return [c["index"] for c in solution["cells"]
-            if c["type"] == "code" and "course_utils.widgets import" in c["source"]]
+    return [
+        c["index"]
+        for c in solution["cells"]
+        if c["type"] == "code" and "course_utils.widgets import" in c["source"]
+    ]
 
 
 def _state(widget) -> tuple[str, str]:
     """(src of the figure, text of the label) of an explorer as the page shows it."""
-    return (widget.locator("img").first.get_attribute("src") or "",
-            widget.locator(".widget-html").first.inner_text())
+    return (
+        widget.locator("img").first.get_attribute("src") or "",
+        widget.locator(".widget-html").first.inner_text(),
+    )
 
 
 def _wait_changed(lab, widget, before, what: str) -> None:
@@ -103,7 +119,8 @@ def test_explorer_widgets_are_live_and_respond(solution):
         widget = out.locator(".jupyter-widgets.widget-vbox").first
         text = out.first.inner_text()
         assert widget.count() == 1 and "VBox(" not in text, (
-            f"cell {index}: the explorer shows as text, not as a live widget: {text[:200]!r}")
+            f"cell {index}: the explorer shows as text, not as a live widget: {text[:200]!r}"
+        )
         sliders = widget.locator(".widget-slider")
         assert sliders.count() >= 2, f"cell {index}: the explorer has no sliders in the page"
         widget.scroll_into_view_if_needed()
@@ -120,8 +137,9 @@ def test_explorer_widgets_are_live_and_respond(solution):
         track = sliders.first.locator(".noUi-target, .slider").first.bounding_box()
         lab.page.mouse.move(h["x"] + h["width"] / 2, h["y"] + h["height"] / 2)
         lab.page.mouse.down()
-        lab.page.mouse.move(h["x"] + h["width"] / 2 + track["width"] * 0.25, h["y"] + h["height"] / 2,
-                            steps=8)
+        lab.page.mouse.move(
+            h["x"] + h["width"] / 2 + track["width"] * 0.25, h["y"] + h["height"] / 2, steps=8
+        )
         lab.page.mouse.up()
         _wait_changed(lab, widget, before, f"cell {index}, dragging the first slider")
 
@@ -137,8 +155,9 @@ def test_explorer_widgets_are_live_and_respond(solution):
 @pytest.mark.parametrize("solution", PRACTICE, ids=_ids(PRACTICE), indirect=True)
 def test_practice_question_answers_a_click(solution):
     lab = solution["page"]
-    indices = [c["index"] for c in solution["cells"]
-               if c["type"] == "code" and "practice_question(" in c["source"]]
+    indices = [
+        c["index"] for c in solution["cells"] if c["type"] == "code" and "practice_question(" in c["source"]
+    ]
     assert indices, "no practice question found"
     for index in indices:
         out = lab.cell(index).locator(".jp-OutputArea-output")
@@ -146,7 +165,8 @@ def test_practice_question_answers_a_click(solution):
         expected = solution["cells"][index]["source"].count("practice_question(")
         assert boxes.count() >= max(1, expected), (
             f"cell {index}: {expected} practice questions, {boxes.count()} live widgets in the page: "
-            f"{out.first.inner_text()[:200]!r}")
+            f"{out.first.inner_text()[:200]!r}"
+        )
         for k in range(boxes.count()):
             box = boxes.nth(k)
             radios = box.locator(".widget-radio-box input[type=radio]")
@@ -158,7 +178,10 @@ def test_practice_question_answers_a_click(solution):
             box.locator("button", has_text="Check").click()
             lab.page.wait_for_function(
                 """(el) => /^(Right|Not quite)/.test(el.innerText.trim())""",
-                arg=feedback.element_handle(), timeout=30_000)
+                arg=feedback.element_handle(),
+                timeout=30_000,
+            )
             text = feedback.inner_text()
             assert ("Right: A." in text) or ("you picked A" in text), (
-                f"cell {index}, question {k}: feedback {text!r}")
+                f"cell {index}, question {k}: feedback {text!r}"
+            )

@@ -1,4 +1,5 @@
 """Claims of lesson 01 (solutions/01_gradients), each rerun over several seeds."""
+
 from __future__ import annotations
 
 import math
@@ -79,7 +80,7 @@ def test_clip_grad_norm_returns_the_pre_clip_norm_and_skips_none(seed):
     returned = torch.nn.utils.clip_grad_norm_(params, max_norm=1e9).item()
     assert math.isclose(returned, expected, rel_tol=1e-6)
     assert all(torch.equal(p.grad, g) for p, g in zip(params, grads))  # huge max_norm: unchanged
-    assert all(p.grad is None for p in params[len(grads):])  # the unused head's grads stay None
+    assert all(p.grad is None for p in params[len(grads) :])  # the unused head's grads stay None
 
 
 @pytest.mark.claim("01-after-capped")

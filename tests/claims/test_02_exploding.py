@@ -1,4 +1,5 @@
 """Claims of lesson 02 (solutions/02_exploding), each rerun over several seeds."""
+
 from __future__ import annotations
 
 import math
@@ -10,11 +11,20 @@ import torch.nn.functional as F
 
 from lesson_settings import lesson_settings
 from support import SEEDS
-from course_utils import (MLP, ClipByNorm, GradNormMonitor, make_loader, make_regression,
-                          seed_everything, train)
+from course_utils import (
+    MLP,
+    ClipByNorm,
+    GradNormMonitor,
+    make_loader,
+    make_regression,
+    seed_everything,
+    train,
+)
 
 # The lesson's settings, read from the lesson (tests/lesson_settings.py).
-LR_SANE, WARMUP_STEPS, RECOVERY_STEPS, OUTLIER = lesson_settings("02_exploding", "LR_SANE", "WARMUP_STEPS", "RECOVERY_STEPS", "OUTLIER")
+LR_SANE, WARMUP_STEPS, RECOVERY_STEPS, OUTLIER = lesson_settings(
+    "02_exploding", "LR_SANE", "WARMUP_STEPS", "RECOVERY_STEPS", "OUTLIER"
+)
 DEPTH, WIDTH, SCALES = lesson_settings("02_exploding", "DEPTH", "WIDTH", "SCALES")
 LR_BIG, EPOCHS, BATCH = lesson_settings("02_exploding", "LR_BIG", "EPOCHS", "BATCH")
 MAX_NORM = lesson_settings("02_exploding", "MAX_NORM")
@@ -121,7 +131,7 @@ def test_xavier_and_he_keep_layer_gradients_level(seed):
     X, y = _data(seed)
     out = {}
     by_init = {}
-    for kwargs in INIT_SETTINGS.values():   # keyed by the lesson's labels; found here by init
+    for kwargs in INIT_SETTINGS.values():  # keyed by the lesson's labels; found here by init
         seed_everything(seed)
         net = MLP(8, 1, hidden=WIDTH, depth=DEPTH, **kwargs)
         F.mse_loss(net(X), y).backward()
@@ -177,8 +187,16 @@ def _train_run(seed, lr, clip=None, record_layer_norms=False):
     model = MLP(8, 1, hidden=32, depth=2)
     loader = make_loader(X, y, batch_size=BATCH, seed=seed)
     opt = torch.optim.SGD(model.parameters(), lr=lr)
-    return train(model, loader, F.mse_loss, opt, epochs=EPOCHS, clip=clip,
-                 record_layer_norms=record_layer_norms, progress=False)
+    return train(
+        model,
+        loader,
+        F.mse_loss,
+        opt,
+        epochs=EPOCHS,
+        clip=clip,
+        record_layer_norms=record_layer_norms,
+        progress=False,
+    )
 
 
 @pytest.mark.claim("02-all-layers-grow")

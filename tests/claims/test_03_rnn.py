@@ -1,4 +1,5 @@
 """Claims of lesson 03 (solutions/03_rnn), each rerun over several seeds."""
+
 from __future__ import annotations
 
 import math
@@ -22,9 +23,13 @@ from course_utils.landscape import cliff_loss, gradient_descent_2d
 
 # The lesson's settings, read from the lesson (tests/lesson_settings.py).
 HIDDEN, RHOS, LENGTHS = lesson_settings("03_rnn", "HIDDEN", "RHOS", "LENGTHS")
-CLIFF_START, CLIFF_LR, CLIFF_STEPS, CLIFF_MAX_NORM = lesson_settings("03_rnn", "CLIFF_START", "CLIFF_LR", "CLIFF_STEPS", "CLIFF_MAX_NORM")
+CLIFF_START, CLIFF_LR, CLIFF_STEPS, CLIFF_MAX_NORM = lesson_settings(
+    "03_rnn", "CLIFF_START", "CLIFF_LR", "CLIFF_STEPS", "CLIFF_MAX_NORM"
+)
 SEQ_LEN, N_SAMPLES, BATCH = lesson_settings("03_rnn", "SEQ_LEN", "N_SAMPLES", "BATCH")
-RNN_HIDDEN, INIT_RHO, LR, MOMENTUM, EPOCHS, RNN_MAX_NORM = lesson_settings("03_rnn", "RNN_HIDDEN", "INIT_RHO", "LR", "MOMENTUM", "EPOCHS", "RNN_MAX_NORM")
+RNN_HIDDEN, INIT_RHO, LR, MOMENTUM, EPOCHS, RNN_MAX_NORM = lesson_settings(
+    "03_rnn", "RNN_HIDDEN", "INIT_RHO", "LR", "MOMENTUM", "EPOCHS", "RNN_MAX_NORM"
+)
 GATE_T, GATE_HIDDEN, FORGET_BIAS = lesson_settings("03_rnn", "GATE_T", "GATE_HIDDEN", "FORGET_BIAS")
 
 
@@ -61,13 +66,16 @@ def test_gradient_norm_grows_above_one_and_shrinks_below(seed):
     # "nearly straight lines on a log scale": every 5 more steps multiply by about the same factor
     assert np.all(np.diff(np.log(grow[4:])) > 0) and np.all(np.diff(np.log(shrink)) < 0)
     ratio = flat / flat[0]
-    assert np.all((ratio > 1e-2) & (ratio < 1e2)), f"rho 1.0 left the factor-100 band: {ratio.min():.3g}..{ratio.max():.3g}"
+    assert np.all((ratio > 1e-2) & (ratio < 1e2)), (
+        f"rho 1.0 left the factor-100 band: {ratio.min():.3g}..{ratio.max():.3g}"
+    )
 
 
 def _cliff_runs():
     plain = gradient_descent_2d(cliff_loss, CLIFF_START, lr=CLIFF_LR, steps=CLIFF_STEPS)
-    clipped = gradient_descent_2d(cliff_loss, CLIFF_START, lr=CLIFF_LR, steps=CLIFF_STEPS,
-                                  max_norm=CLIFF_MAX_NORM)
+    clipped = gradient_descent_2d(
+        cliff_loss, CLIFF_START, lr=CLIFF_LR, steps=CLIFF_STEPS, max_norm=CLIFF_MAX_NORM
+    )
     return plain, clipped
 
 
@@ -95,8 +103,9 @@ def adding_run(clip, seed):
     model = VanillaRNN(2, RNN_HIDDEN, 1, spectral_radius=INIT_RHO)
     loader = make_loader(X, y, batch_size=BATCH, seed=seed)
     optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-    return train(model, loader, torch.nn.functional.mse_loss, optimizer, epochs=EPOCHS, clip=clip,
-                 progress=False)
+    return train(
+        model, loader, torch.nn.functional.mse_loss, optimizer, epochs=EPOCHS, clip=clip, progress=False
+    )
 
 
 @pytest.mark.claim("03-adding-clipping-learns")
@@ -136,7 +145,7 @@ def _ratio(kind, seed):
         net = torch.nn.LSTM(2, GATE_HIDDEN, batch_first=True)
         if kind == "lstm_open":
             with torch.no_grad():
-                net.bias_hh_l0[GATE_HIDDEN:2 * GATE_HIDDEN] = FORGET_BIAS
+                net.bias_hh_l0[GATE_HIDDEN : 2 * GATE_HIDDEN] = FORGET_BIAS
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(16, GATE_T, 2, generator=g).requires_grad_()
     out, _ = net(x)

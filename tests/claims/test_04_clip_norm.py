@@ -1,4 +1,5 @@
 """Claims of lesson 04 (solutions/04_clip_norm), each rerun over several seeds."""
+
 from __future__ import annotations
 
 import math
@@ -80,7 +81,11 @@ def test_no_branch_and_the_two_halves(seed):
     total = torch.nn.utils.clip_grad_norm_(ps, 1.0)
     assert total.item() < 1.0 and ps[0].grad.item() < 0.9999995 - 1e-7
     gen = torch.Generator().manual_seed(seed)
-    grads = [torch.randn(4, 3, generator=gen) * 5, torch.randn(3, generator=gen), torch.randn(2, 2, generator=gen)]
+    grads = [
+        torch.randn(4, 3, generator=gen) * 5,
+        torch.randn(3, generator=gen),
+        torch.randn(2, 2, generator=gen),
+    ]
     one, two = params_with_grads(*grads), params_with_grads(*grads)
     r1 = torch.nn.utils.clip_grad_norm_(one, 1.0)
     r2 = torch.nn.utils.get_total_norm([p.grad for p in two])

@@ -1,4 +1,5 @@
 """Claims of lesson 05 (solutions/05_clip_value), each rerun over several seeds."""
+
 from __future__ import annotations
 
 import math
@@ -156,12 +157,15 @@ def test_norm_clipping_lands_on_the_circle_value_clipping_on_the_box(seed):
     outside_box = points.abs().max(dim=1).values > CLIP
     assert outside_ball.any() and outside_box.any()
     # norm clipping: onto the circle along the same ray; points inside the ball untouched
-    assert torch.allclose(by_norm[outside_ball].norm(dim=1), torch.ones(int(outside_ball.sum()), dtype=torch.float64))
+    assert torch.allclose(
+        by_norm[outside_ball].norm(dim=1), torch.ones(int(outside_ball.sum()), dtype=torch.float64)
+    )
     assert all(angle_deg(p, q) < 1e-4 for p, q in zip(points, by_norm))
     assert torch.equal(by_norm[~outside_ball], points[~outside_ball])
     # value clipping: onto the box's boundary; points inside the box untouched
-    assert torch.allclose(by_value[outside_box].abs().max(dim=1).values,
-                          torch.ones(int(outside_box.sum()), dtype=torch.float64))
+    assert torch.allclose(
+        by_value[outside_box].abs().max(dim=1).values, torch.ones(int(outside_box.sum()), dtype=torch.float64)
+    )
     assert torch.equal(by_value[~outside_box], points[~outside_box])
     # inside the box but outside the ball: only norm clipping changes the point
     between = outside_ball & ~outside_box

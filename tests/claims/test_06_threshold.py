@@ -1,4 +1,5 @@
 """Claims of lesson 06 (solutions/06_threshold), each rerun over several seeds."""
+
 from __future__ import annotations
 
 import functools
@@ -11,10 +12,20 @@ import torch.nn.functional as F
 
 from lesson_settings import lesson_settings
 from support import SEEDS
-from course_utils import MLP, ClipByNorm, ClipByValue, make_classification, make_loader, seed_everything, train
+from course_utils import (
+    MLP,
+    ClipByNorm,
+    ClipByValue,
+    make_classification,
+    make_loader,
+    seed_everything,
+    train,
+)
 
 # The lesson's settings, read from the lesson (tests/lesson_settings.py).
-N_SAMPLES, N_FEATURES, OUTLIER_FRACTION, OUTLIER_SCALE = lesson_settings("06_threshold", "N_SAMPLES", "N_FEATURES", "OUTLIER_FRACTION", "OUTLIER_SCALE")
+N_SAMPLES, N_FEATURES, OUTLIER_FRACTION, OUTLIER_SCALE = lesson_settings(
+    "06_threshold", "N_SAMPLES", "N_FEATURES", "OUTLIER_FRACTION", "OUTLIER_SCALE"
+)
 HIDDEN, BATCH, EPOCHS, LR = lesson_settings("06_threshold", "HIDDEN", "BATCH", "EPOCHS", "LR")
 MAX_NORM, CLIP_VALUE = lesson_settings("06_threshold", "MAX_NORM", "CLIP_VALUE")
 THRESHOLDS = lesson_settings("06_threshold", "THRESHOLDS")
@@ -25,15 +36,29 @@ LN2 = math.log(2.0)  # the loss of guessing between two classes (not a setting)
 @functools.lru_cache(maxsize=None)
 def outlier_run(method, threshold, lr=LR, seed=0, outliers=True):
     """The lesson's run: (History, clean loss, clean accuracy); NaN scores when it went non-finite."""
-    clip = {"none": None, "norm": lambda: ClipByNorm(threshold), "value": lambda: ClipByValue(threshold)}[method]
-    X, y = make_classification(N_SAMPLES, N_FEATURES, outlier_fraction=OUTLIER_FRACTION if outliers else 0.0,
-                               outlier_scale=OUTLIER_SCALE, seed=seed)
+    clip = {"none": None, "norm": lambda: ClipByNorm(threshold), "value": lambda: ClipByValue(threshold)}[
+        method
+    ]
+    X, y = make_classification(
+        N_SAMPLES,
+        N_FEATURES,
+        outlier_fraction=OUTLIER_FRACTION if outliers else 0.0,
+        outlier_scale=OUTLIER_SCALE,
+        seed=seed,
+    )
     X_clean, _ = make_classification(N_SAMPLES, N_FEATURES, seed=seed)
     seed_everything(seed)
     model = MLP(N_FEATURES, 2, hidden=HIDDEN, depth=2, activation="relu")
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    history = train(model, make_loader(X, y, batch_size=BATCH, seed=seed), F.cross_entropy, optimizer,
-                    epochs=EPOCHS, clip=None if clip is None else clip(), progress=False)
+    history = train(
+        model,
+        make_loader(X, y, batch_size=BATCH, seed=seed),
+        F.cross_entropy,
+        optimizer,
+        epochs=EPOCHS,
+        clip=None if clip is None else clip(),
+        progress=False,
+    )
     if history.first_nonfinite_step is not None:
         return history, math.nan, math.nan
     with torch.no_grad():
@@ -57,7 +82,9 @@ def test_unclipped_run_is_unstable_and_clipping_stabilises_it(seed):
     assert plain.first_nonfinite_step is not None or finite.max() > 1e3, "the unclipped run had no huge norm"
     for name, loss, acc in (("norm", norm_loss, norm_acc), ("value", value_loss, value_acc)):
         assert math.isfinite(loss) and acc > 0.9, f"{name}-clipped run: clean loss {loss}, accuracy {acc}"
-        assert math.isnan(plain_loss) or plain_loss > 3 * loss, f"unclipped {plain_loss:.3g} vs {name} {loss:.3g}"
+        assert math.isnan(plain_loss) or plain_loss > 3 * loss, (
+            f"unclipped {plain_loss:.3g} vs {name} {loss:.3g}"
+        )
     for h in (by_norm, by_value):
         assert len(h) == EPOCHS * N_SAMPLES // BATCH and np.median(h.norms_before) < MAX_NORM
     assert by_norm.clip_rate < 0.1
@@ -66,8 +93,9 @@ def test_unclipped_run_is_unstable_and_clipping_stabilises_it(seed):
 @pytest.mark.claim("06-value-changes-direction")
 @pytest.mark.parametrize("seed", SEEDS)
 def test_value_clipping_turns_the_largest_gradient(seed):
-    X, y = make_classification(N_SAMPLES, N_FEATURES, outlier_fraction=OUTLIER_FRACTION,
-                               outlier_scale=OUTLIER_SCALE, seed=seed)
+    X, y = make_classification(
+        N_SAMPLES, N_FEATURES, outlier_fraction=OUTLIER_FRACTION, outlier_scale=OUTLIER_SCALE, seed=seed
+    )
     seed_everything(seed)
     model = MLP(N_FEATURES, 2, hidden=HIDDEN, depth=2, activation="relu")
     largest = None
@@ -80,7 +108,10 @@ def test_value_clipping_turns_the_largest_gradient(seed):
     g = largest
     by_norm = g * min(1.0, MAX_NORM / (g.norm().item() + 1e-6))
     by_value = g.clamp(-CLIP_VALUE, CLIP_VALUE)
-    cos = lambda a, b: (a @ b / (a.norm() * b.norm())).item()
+
+    def cos(a, b):
+        return (a @ b / (a.norm() * b.norm())).item()
+
     assert cos(g, by_norm) > 0.9999
     assert cos(g, by_value) < 0.8, f"cosine after value clipping {cos(g, by_value):.3f}"
 
@@ -146,7 +177,11 @@ def test_large_lr_with_loose_threshold_is_worse(seed):
 def test_sensible_setting_ends_with_the_lowest_epoch_loss(seed):
     def last_epoch(h):
         return h.epoch_summary()[-1]["mean_loss"]
+
     sensible = last_epoch(outlier_run("norm", 1.0, seed=seed)[0])
-    others = [outlier_run("norm", 0.01, seed=seed)[0], outlier_run("norm", 10000.0, seed=seed)[0],
-              outlier_run("norm", 5.0, lr=2.0, seed=seed)[0]]
+    others = [
+        outlier_run("norm", 0.01, seed=seed)[0],
+        outlier_run("norm", 10000.0, seed=seed)[0],
+        outlier_run("norm", 5.0, lr=2.0, seed=seed)[0],
+    ]
     assert all(sensible < last_epoch(h) for h in others), [last_epoch(h) for h in others]

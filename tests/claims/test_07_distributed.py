@@ -3,6 +3,7 @@
 One ``run_workers`` call (2 processes) computes every seed's data-parallel and sharded demos, so the
 5 seeds cost one process start (about 3 s), not five.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,8 +15,15 @@ import pytest
 import torch
 
 from support import SEEDS
-from course_utils.distributed import (WorkerError, ddp_demo, demo_gradient, failing_demo, free_port,
-                                      run_workers, sharded_demo)
+from course_utils.distributed import (
+    WorkerError,
+    ddp_demo,
+    demo_gradient,
+    failing_demo,
+    free_port,
+    run_workers,
+    sharded_demo,
+)
 
 # The lesson's settings (distributed section), read from the lesson (tests/lesson_settings.py).
 DIST_WORKERS, DDP_MAX_NORM = lesson_settings("07_pitfalls", "DIST_WORKERS", "DDP_MAX_NORM")
@@ -24,10 +32,14 @@ SHARD_MAX_NORM, SHARD_NORM_TYPES = lesson_settings("07_pitfalls", "SHARD_MAX_NOR
 
 def _lesson_runs(rank: int, world_size: int, seeds):
     """Worker (imported by name in the spawned processes): the lesson's demos for every seed."""
-    return {seed: {"ddp": ddp_demo(rank, world_size, seed, DDP_MAX_NORM),
-                   "real_ddp": ddp_demo(rank, world_size, seed, DDP_MAX_NORM, use_ddp=True),
-                   "sharded": sharded_demo(rank, world_size, seed, SHARD_MAX_NORM, SHARD_NORM_TYPES)}
-            for seed in seeds}
+    return {
+        seed: {
+            "ddp": ddp_demo(rank, world_size, seed, DDP_MAX_NORM),
+            "real_ddp": ddp_demo(rank, world_size, seed, DDP_MAX_NORM, use_ddp=True),
+            "sharded": sharded_demo(rank, world_size, seed, SHARD_MAX_NORM, SHARD_NORM_TYPES),
+        }
+        for seed in seeds
+    }
 
 
 @pytest.fixture(scope="module")

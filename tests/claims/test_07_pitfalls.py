@@ -1,4 +1,5 @@
 """Claims of lesson 07 (solutions/07_pitfalls), each rerun over several seeds."""
+
 from __future__ import annotations
 
 import math
@@ -12,7 +13,9 @@ from support import SEEDS
 from course_utils import MLP, GradNormMonitor, make_regression, seed_everything
 
 # The lesson's settings, read from the lesson (tests/lesson_settings.py).
-N_SAMPLES, N_FEATURES, HIDDEN, BATCH = lesson_settings("07_pitfalls", "N_SAMPLES", "N_FEATURES", "HIDDEN", "BATCH")
+N_SAMPLES, N_FEATURES, HIDDEN, BATCH = lesson_settings(
+    "07_pitfalls", "N_SAMPLES", "N_FEATURES", "HIDDEN", "BATCH"
+)
 STEPS, LR, MAX_NORM = lesson_settings("07_pitfalls", "STEPS", "LR", "MAX_NORM")
 TIGHT_NORM = lesson_settings("07_pitfalls", "TIGHT_NORM")
 VALUE_CLIP = lesson_settings("07_pitfalls", "VALUE_CLIP")
@@ -21,7 +24,9 @@ ADAM_LR, THRESHOLDS = lesson_settings("07_pitfalls", "ADAM_LR", "THRESHOLDS")
 BAD_STEP = lesson_settings("07_pitfalls", "BAD_STEP")
 AMP_DTYPE, INIT_SCALE = lesson_settings("07_pitfalls", "AMP_DTYPE", "INIT_SCALE")
 ACCUM, ACCUM_MAX_NORM = lesson_settings("07_pitfalls", "ACCUM", "ACCUM_MAX_NORM")
-PROD_STEPS, WARMUP, PROD_LR, PROD_BAD_STEP, PROD_MAX_NORM = lesson_settings("07_pitfalls", "PROD_STEPS", "WARMUP", "PROD_LR", "PROD_BAD_STEP", "PROD_MAX_NORM")
+PROD_STEPS, WARMUP, PROD_LR, PROD_BAD_STEP, PROD_MAX_NORM = lesson_settings(
+    "07_pitfalls", "PROD_STEPS", "WARMUP", "PROD_LR", "PROD_BAD_STEP", "PROD_MAX_NORM"
+)
 
 
 def make_problem(seed=0, depth=2):
@@ -115,7 +120,7 @@ def direction_run(seed, mode, clip_value=VALUE_CLIP):
         with torch.no_grad():
             offset = 0
             for p in params:
-                p -= LR * used[offset:offset + p.numel()].view_as(p)
+                p -= LR * used[offset : offset + p.numel()].view_as(p)
                 offset += p.numel()
     return full_loss(model, X, y), sum(cosines) / len(cosines)
 
@@ -191,7 +196,7 @@ def amp_step_demo(seed, unscale_first, init_scale=INIT_SCALE):
 @pytest.mark.claim("07-amp-default-overflows")
 @pytest.mark.parametrize("seed", SEEDS)
 def test_the_default_scale_overflows_on_the_first_step(seed):
-    _, applied = amp_step_demo(seed, True, init_scale=2.0 ** 16)
+    _, applied = amp_step_demo(seed, True, init_scale=2.0**16)
     if seed == 0:
         assert applied == [], "the lesson's seed: the first step is skipped"
     else:  # other seeds may or may not overflow; a step that is taken uses the clipped true gradient
@@ -241,8 +246,11 @@ def test_adam_reacts_to_the_threshold_far_less_than_sgd(seed):
     def first_update(optimizer, max_norm):
         X, y, model = make_problem(seed)
         before = flat_params(model)
-        opt = torch.optim.SGD(model.parameters(), lr=LR) if optimizer == "sgd" else \
-            torch.optim.Adam(model.parameters(), lr=ADAM_LR)
+        opt = (
+            torch.optim.SGD(model.parameters(), lr=LR)
+            if optimizer == "sgd"
+            else torch.optim.Adam(model.parameters(), lr=ADAM_LR)
+        )
         idx = batch_indices(seed, 1)[0]
         F.mse_loss(model(X[idx]), y[idx]).backward()
         if max_norm is not None:

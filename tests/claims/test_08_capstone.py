@@ -1,4 +1,5 @@
 """Claims of lesson 08 (solutions/08_capstone), each rerun over several seeds."""
+
 from __future__ import annotations
 
 import functools
@@ -14,7 +15,9 @@ from support import SEEDS
 from course_utils import MLP, ClipByNorm, History, make_loader, make_word_counts, seed_everything, train
 
 # The lesson's settings, read from the lesson (tests/lesson_settings.py).
-VOCAB, N_TRAIN, N_VAL, JUNK_FRACTION = lesson_settings("08_capstone", "VOCAB", "N_TRAIN", "N_VAL", "JUNK_FRACTION")
+VOCAB, N_TRAIN, N_VAL, JUNK_FRACTION = lesson_settings(
+    "08_capstone", "VOCAB", "N_TRAIN", "N_VAL", "JUNK_FRACTION"
+)
 HIDDEN, LR, BATCH, EPOCHS = lesson_settings("08_capstone", "HIDDEN", "LR", "BATCH", "EPOCHS")
 MAX_NORM, TARGET = lesson_settings("08_capstone", "MAX_NORM", "TARGET")
 SWEEP = lesson_settings("08_capstone", "SWEEP")
@@ -51,8 +54,13 @@ def capstone_run(seed, max_norm=None):
             else:
                 before = torch.nn.utils.clip_grad_norm_(params, max_norm).item()
                 after = torch.nn.utils.get_total_norm([p.grad for p in params]).item()
-            history.record(loss=loss.item(), norm_before=before, norm_after=after,
-                           clipped=max_norm is not None and before > max_norm, epoch=epoch)
+            history.record(
+                loss=loss.item(),
+                norm_before=before,
+                norm_after=after,
+                clipped=max_norm is not None and before > max_norm,
+                epoch=epoch,
+            )
             optimizer.step()
     return model, history, accuracy(model, *load_reviews(seed, "val"))
 
@@ -64,8 +72,15 @@ def tutorial_run(clip, seed):
     seed_everything(seed)
     model = MLP(20, 2, hidden=32, depth=2, activation="relu")
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
-    history = train(model, make_loader(X[:1024], y[:1024], batch_size=32, seed=seed), F.cross_entropy,
-                    optimizer, epochs=10, clip=clip, progress=False)
+    history = train(
+        model,
+        make_loader(X[:1024], y[:1024], batch_size=32, seed=seed),
+        F.cross_entropy,
+        optimizer,
+        epochs=10,
+        clip=clip,
+        progress=False,
+    )
     return history, accuracy(model, X[1024:], y[1024:])
 
 

@@ -1,4 +1,5 @@
 """Every claim tagged in a lesson has a claim test, and every claim test belongs to a lesson."""
+
 from __future__ import annotations
 
 import re

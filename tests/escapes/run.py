@@ -25,6 +25,7 @@ that every escape fails.  As a script this module measures the README's before/a
   same machine are not hit).  The escapes still read what they find anywhere.
 * **After**: the corpus exactly as the test grades it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -102,7 +103,7 @@ def render(text: str, port: int, marker: str, unsafe: bool = False) -> str:
             if line.rstrip().endswith(UNSAFE_SKIP):
                 line = f"{indent}pass  # left out of the unsafe run\n"
             elif line.lstrip().startswith(UNSAFE_ONLY):
-                line = indent + line.lstrip()[len(UNSAFE_ONLY):]
+                line = indent + line.lstrip()[len(UNSAFE_ONLY) :]
             out.append(line)
         text = "".join(out)
     return text
@@ -189,9 +190,17 @@ def processes() -> list[dict]:
             uid = os.stat(f"/proc/{entry}").st_uid
         except OSError:
             continue
-        fields = stat[stat.rindex(b")") + 2:].split()
-        out.append(dict(pid=int(entry), state=fields[0].decode(), ppid=int(fields[1]),
-                        start=int(fields[19]), uid=uid, cmdline=cmdline))
+        fields = stat[stat.rindex(b")") + 2 :].split()
+        out.append(
+            dict(
+                pid=int(entry),
+                state=fields[0].decode(),
+                ppid=int(fields[1]),
+                start=int(fields[19]),
+                uid=uid,
+                cmdline=cmdline,
+            )
+        )
     return out
 
 
@@ -243,8 +252,11 @@ class Monitor:
         from grader.sandbox import SANDBOX_UID_BASE, SANDBOX_UID_SPAN
 
         uids = {SANDBOX_UID_BASE + pid % SANDBOX_UID_SPAN for pid in self.workers | {self.root}}
-        uids |= {p["uid"] for p in self.seen.values()
-                 if SANDBOX_UID_BASE <= p["uid"] < SANDBOX_UID_BASE + SANDBOX_UID_SPAN}
+        uids |= {
+            p["uid"]
+            for p in self.seen.values()
+            if SANDBOX_UID_BASE <= p["uid"] < SANDBOX_UID_BASE + SANDBOX_UID_SPAN
+        }
         return uids
 
 
@@ -252,10 +264,15 @@ def leftovers(marker: str, uids: set[int], seen: dict[int, dict], grace: float =
     """Live processes whose command line holds ``marker``, that run as one of ``uids``, or that
     were seen descended from the grader (``seen``: same pid and start time); what is being torn
     down when grading ends gets up to ``grace`` seconds to vanish first."""
+
     def find():
-        return [p for p in alive(processes())
-                if marker.encode() in p["cmdline"] or p["uid"] in uids
-                or (p["pid"] in seen and seen[p["pid"]]["start"] == p["start"])]
+        return [
+            p
+            for p in alive(processes())
+            if marker.encode() in p["cmdline"]
+            or p["uid"] in uids
+            or (p["pid"] in seen and seen[p["pid"]]["start"] == p["start"])
+        ]
 
     deadline = time.monotonic() + grace
     found = find()
@@ -302,8 +319,14 @@ def cli(course: Path, *args: str, log: Path, monitor: bool = False) -> dict:
     file, not a pipe: a process that outlives it cannot hold up the wait)."""
     cmd = [sys.executable, str(COURSE_PY), "--course", str(course), *args]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         mon = Monitor(proc.pid).start() if monitor else None
         try:
             rc = proc.wait(timeout=RUN_LIMIT)
@@ -342,8 +365,10 @@ def grade(dest: Path, escapes: list[str], *, sandbox: bool, jobs: int) -> dict:
     try:
         course = prepare(dest, escapes, listener.port, marker, unsafe=not sandbox)
         before = tree(course)
-        sources = {s: "\n".join(c.source for c in read_nb(course / "submitted" / s / A / f"{A}.ipynb").cells)
-                   for s in [*escapes, *HONEST]}
+        sources = {
+            s: "\n".join(c.source for c in read_nb(course / "submitted" / s / A / f"{A}.ipynb").cells)
+            for s in [*escapes, *HONEST]
+        }
         args = ["autograde", A, "--timeout", str(CELL_TIMEOUT), "--jobs", str(jobs)]
         if not sandbox:
             args.append("--unsafe-no-sandbox")
@@ -353,10 +378,16 @@ def grade(dest: Path, escapes: list[str], *, sandbox: bool, jobs: int) -> dict:
         connections = listener.stop()
         found = leftovers(marker, monitor.sandbox_uids() if sandbox else set(), monitor.seen)
         evidence = collect(course, [*escapes, *HONEST], before, sources, marker)
-        evidence.update(autograde=autograde, feedback=feedback, connections=connections,
-                        leftovers=[f"pid {p['pid']} uid {p['uid']}: {p['cmdline'][:100]!r}" for p in found],
-                        sandbox_uids=sorted(monitor.sandbox_uids()), peak=monitor.peak,
-                        course=course, marker=marker)
+        evidence.update(
+            autograde=autograde,
+            feedback=feedback,
+            connections=connections,
+            leftovers=[f"pid {p['pid']} uid {p['uid']}: {p['cmdline'][:100]!r}" for p in found],
+            sandbox_uids=sorted(monitor.sandbox_uids()),
+            peak=monitor.peak,
+            course=course,
+            marker=marker,
+        )
         return evidence
     finally:
         listener.stop()
@@ -374,8 +405,9 @@ def grade(dest: Path, escapes: list[str], *, sandbox: bool, jobs: int) -> dict:
 def quiz_secret_lines() -> set[str]:
     """Lines of the quiz bank that no student receives before grading (explanations, keys):
     the lines of 40 or more characters that appear in no released notebook's cells."""
-    released = "\n".join(c.source for p in sorted((ROOT / "notebooks").glob("*/*.ipynb"))
-                         for c in read_nb(p).cells)
+    released = "\n".join(
+        c.source for p in sorted((ROOT / "notebooks").glob("*/*.ipynb")) for c in read_nb(p).cells
+    )
     lines = set()
     for path in sorted((ROOT / "quizzes" / "bank").glob("*.yaml")):
         for line in path.read_text().splitlines():
@@ -422,8 +454,9 @@ def student_outputs(course: Path, student: str) -> str | None:
 
 def leaks(text: str, own: str, secrets: dict[str, set[str]]) -> list[str]:
     """Which kinds of secret ``text`` shows (lines the student wrote themselves do not count)."""
-    kinds = [kind for kind, lines in secrets.items()
-             if any(line in text and line not in own for line in lines)]
+    kinds = [
+        kind for kind, lines in secrets.items() if any(line in text and line not in own for line in lines)
+    ]
     if "SQLite format 3" in text:
         kinds.append("gradebook file")
     return kinds
@@ -473,17 +506,21 @@ def gradebook(course: Path, students: list[str]) -> dict:
     for student in students:
         counts = []
         for table in ("grade", "comment"):
-            counts.append(con.execute(
-                f"SELECT COUNT(*) FROM {table} t JOIN submitted_notebook n ON t.notebook_id = n.id "
-                f"JOIN submitted_assignment a ON n.assignment_id = a.id WHERE a.student_id = ?",
-                (student,)).fetchone()[0])
+            counts.append(
+                con.execute(
+                    f"SELECT COUNT(*) FROM {table} t JOIN submitted_notebook n ON t.notebook_id = n.id "
+                    f"JOIN submitted_assignment a ON n.assignment_id = a.id WHERE a.student_id = ?",
+                    (student,),
+                ).fetchone()[0]
+            )
         rows[student] = tuple(counts)
     con.close()
     return dict(scores=scores, over_max=over, triggers=triggers, rows=rows)
 
 
-def collect(course: Path, students: list[str], before: dict[str, str], sources: dict[str, str],
-            marker: str) -> dict:
+def collect(
+    course: Path, students: list[str], before: dict[str, str], sources: dict[str, str], marker: str
+) -> dict:
     """The evidence of a graded corpus: files changed or added in the course folder (``before``:
     its tree before grading) and outside it, the secrets each student's feedback and own output
     show (``sources``: the text each student handed in), and the gradebook."""
@@ -501,8 +538,14 @@ def collect(course: Path, students: list[str], before: dict[str, str], sources: 
             kinds += [k for k in leaks(html_text(page), own, secrets) if k not in kinds]
         shown[s] = kinds
     book = gradebook(course, students)
-    return dict(changed=changed, new=new, outside=[str(p) for p in outside_marker_files(course, marker)],
-                leaks=shown, outputs=outputs, **book)
+    return dict(
+        changed=changed,
+        new=new,
+        outside=[str(p) for p in outside_marker_files(course, marker)],
+        leaks=shown,
+        outputs=outputs,
+        **book,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -534,8 +577,12 @@ def effects(e: dict, name: str) -> list[str]:
     if submitted:
         out.append("overwrote " + ", ".join(submitted))
     if others or e["new"]:
-        out.append(f"wrote or changed {len(others) + len(e['new'])} file(s) in the course folder ("
-                   + ", ".join((others + e["new"])[:4]) + (", ..." if len(others) + len(e["new"]) > 4 else "") + ")")
+        out.append(
+            f"wrote or changed {len(others) + len(e['new'])} file(s) in the course folder ("
+            + ", ".join((others + e["new"])[:4])
+            + (", ..." if len(others) + len(e["new"]) > 4 else "")
+            + ")"
+        )
     if e["outside"]:
         out.append(f"wrote {len(e['outside'])} file(s) outside it ({', '.join(e['outside'])})")
     for student in HONEST:
@@ -569,8 +616,7 @@ def effects(e: dict, name: str) -> list[str]:
 def table(before: dict[str, dict], after: dict | None) -> str:
     """The Markdown before/after table (``before``: escape -> evidence of its own unsafe run;
     ``after``: the evidence of the sandboxed run of the whole corpus)."""
-    rows = ["| Escape | Without the sandbox (`--unsafe-no-sandbox`) | With the sandbox |",
-            "|---|---|---|"]
+    rows = ["| Escape | Without the sandbox (`--unsafe-no-sandbox`) | With the sandbox |", "|---|---|---|"]
     for name in escape_names():
         cells = []
         for e in (before.get(name), after):
@@ -613,15 +659,22 @@ def main(argv: list[str] | None = None) -> int:
             for name in names:
                 t = time.monotonic()
                 before[name] = grade(work / f"unsafe-{name}", [name], sandbox=False, jobs=1)
-                print(f"unsafe {name} ({time.monotonic() - t:.0f} s): "
-                      + ("; ".join(effects(before[name], name)) or "nothing"), flush=True)
+                print(
+                    f"unsafe {name} ({time.monotonic() - t:.0f} s): "
+                    + ("; ".join(effects(before[name], name)) or "nothing"),
+                    flush=True,
+                )
         if not args.unsafe_only:
             t = time.monotonic()
             after = grade(work / "sandboxed", names, sandbox=True, jobs=2)
-            print(f"sandboxed ({time.monotonic() - t:.0f} s): autograde exit {after['autograde']['rc']}",
-                  flush=True)
+            print(
+                f"sandboxed ({time.monotonic() - t:.0f} s): autograde exit {after['autograde']['rc']}",
+                flush=True,
+            )
             for name in names:
-                print(f"  {name}: {after['scores'].get(name)}  {_escape_line(after['outputs'].get(name), name)}")
+                print(
+                    f"  {name}: {after['scores'].get(name)}  {_escape_line(after['outputs'].get(name), name)}"
+                )
             for student in HONEST:
                 print(f"  {student}: {after['scores'].get(student)}")
         print()

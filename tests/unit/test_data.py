@@ -7,7 +7,6 @@ import torch
 
 from course_utils import make_adding_problem, make_classification, make_loader, make_regression
 
-pytestmark = pytest.mark.filterwarnings("error")
 
 SEEDS = [0, 1, 7]
 

@@ -32,7 +32,11 @@ def _sharded_cases(rank: int, world_size: int, seeds, norm_types, max_norm):
     out = []
     for seed in seeds:
         g = torch.Generator().manual_seed(seed)
-        grads = [torch.randn(5, 3, generator=g) * 3, torch.randn(7, generator=g), torch.randn(2, 2, generator=g)]
+        grads = [
+            torch.randn(5, 3, generator=g) * 3,
+            torch.randn(7, generator=g),
+            torch.randn(2, 2, generator=g),
+        ]
         mine = [x for i, x in enumerate(grads) if i % world_size == rank]
         for p in norm_types:
             params = []
@@ -95,6 +99,7 @@ def _port_is_free(port: int) -> bool:
 def _nested():
     def inner(rank, world_size):
         return rank
+
     return inner
 
 
@@ -106,6 +111,7 @@ def test_run_workers_rejects_functions_that_spawn_cannot_import():
 
     def notebook_fn(rank, world_size):
         return rank
+
     notebook_fn.__module__ = "__main__"
     notebook_fn.__qualname__ = "notebook_fn"
     with pytest.raises(TypeError, match=r"'__main__'.*spawn"):
@@ -114,17 +120,20 @@ def test_run_workers_rejects_functions_that_spawn_cannot_import():
         run_workers(3)
 
 
-@pytest.mark.parametrize("kwargs, exc, text", [
-    ({"world_size": 0}, ValueError, "world_size must be an int in [1, 16], got 0"),
-    ({"world_size": 17}, ValueError, "got 17"),
-    ({"world_size": True}, TypeError, "world_size must be an int, got True"),
-    ({"timeout": -1.0}, ValueError, "timeout must be a positive finite number, got -1.0"),
-    ({"timeout": math.inf}, ValueError, "got inf"),
-    ({"backend": "nccl"}, ValueError, "backend must be one of 'gloo', got 'nccl'"),
-    ({"args": "abc"}, TypeError, "args must be a tuple"),
-    ({"args": 5}, TypeError, "args must be a tuple"),
-    ({"port": 80}, ValueError, "port must be an int in [1024, 65535], got 80"),
-])
+@pytest.mark.parametrize(
+    "kwargs, exc, text",
+    [
+        ({"world_size": 0}, ValueError, "world_size must be an int in [1, 16], got 0"),
+        ({"world_size": 17}, ValueError, "got 17"),
+        ({"world_size": True}, TypeError, "world_size must be an int, got True"),
+        ({"timeout": -1.0}, ValueError, "timeout must be a positive finite number, got -1.0"),
+        ({"timeout": math.inf}, ValueError, "got inf"),
+        ({"backend": "nccl"}, ValueError, "backend must be one of 'gloo', got 'nccl'"),
+        ({"args": "abc"}, TypeError, "args must be a tuple"),
+        ({"args": 5}, TypeError, "args must be a tuple"),
+        ({"port": 80}, ValueError, "port must be an int in [1024, 65535], got 80"),
+    ],
+)
 def test_run_workers_validates_its_arguments(kwargs, exc, text):
     before = _children()
     with pytest.raises(exc) as info:
@@ -212,7 +221,11 @@ def test_sharded_clip_equals_clip_grad_norm_on_the_full_gradient(sharded_results
     assert len(r0["cases"]) == len(SEEDS) * len(NORM_TYPES)
     for (seed, p, total0, mine0), (_, _, total1, mine1) in zip(r0["cases"], r1["cases"]):
         g = torch.Generator().manual_seed(seed)
-        grads = [torch.randn(5, 3, generator=g) * 3, torch.randn(7, generator=g), torch.randn(2, 2, generator=g)]
+        grads = [
+            torch.randn(5, 3, generator=g) * 3,
+            torch.randn(7, generator=g),
+            torch.randn(2, 2, generator=g),
+        ]
         params = []
         for x in grads:
             w = torch.nn.Parameter(torch.zeros_like(x))
@@ -270,6 +283,8 @@ def test_an_unpicklable_result_is_an_error_not_a_hang():
 def test_a_worker_that_dies_is_reported_with_its_exit_code_and_output():
     with pytest.raises(WorkerError) as info:
         run_workers(_dies, 1, timeout=60)
-    assert str(info.value).startswith("worker rank 0 failed: the process ended (exit code 3) without sending a result")
+    assert str(info.value).startswith(
+        "worker rank 0 failed: the process ended (exit code 3) without sending a result"
+    )
     assert "about to exit" in info.value.details  # the worker's own output, captured in a file
     assert multiprocessing.active_children() == []

@@ -1,4 +1,5 @@
 """Edge inputs found in review: each once accepted silently or mis-recorded."""
+
 from __future__ import annotations
 
 import math
@@ -20,13 +21,16 @@ def test_layer_norm_series_stay_aligned_when_a_step_reports_none():
     assert math.isnan(b[0]) and math.isnan(b[1]) and b[2] == 5.0
 
 
-@pytest.mark.parametrize("kwargs, exc, words", [
-    (dict(loss="x", norm_before=1.0), TypeError, "loss must be a real number"),
-    (dict(loss=1.0, norm_before=None), TypeError, "norm_before must be a real number"),
-    (dict(loss=1.0, norm_before=-1.0), ValueError, "norm_before must be a norm"),
-    (dict(loss=1.0, norm_before=1.0, norm_after=-2.0), ValueError, "norm_after must be a norm"),
-    (dict(loss=1.0, norm_before=1.0, epoch="a"), TypeError, "epoch"),
-])
+@pytest.mark.parametrize(
+    "kwargs, exc, words",
+    [
+        (dict(loss="x", norm_before=1.0), TypeError, "loss must be a real number"),
+        (dict(loss=1.0, norm_before=None), TypeError, "norm_before must be a real number"),
+        (dict(loss=1.0, norm_before=-1.0), ValueError, "norm_before must be a norm"),
+        (dict(loss=1.0, norm_before=1.0, norm_after=-2.0), ValueError, "norm_after must be a norm"),
+        (dict(loss=1.0, norm_before=1.0, epoch="a"), TypeError, "epoch"),
+    ],
+)
 def test_history_record_names_the_bad_argument(kwargs, exc, words):
     with pytest.raises(exc, match=words):
         History().record(**kwargs)
@@ -38,11 +42,14 @@ def test_history_record_accepts_scalar_tensors():
     assert h.losses.tolist() == [0.5] and h.norms_before.tolist() == [2.0]
 
 
-@pytest.mark.parametrize("args, exc, words", [
-    ((-1.0, 2.0), ValueError, "norm_before must be a norm"),
-    ((2.0, -1.0), ValueError, "max_norm must be a positive finite number"),
-    (("a", 1.0), TypeError, "norm_before must be a real number"),
-])
+@pytest.mark.parametrize(
+    "args, exc, words",
+    [
+        ((-1.0, 2.0), ValueError, "norm_before must be a norm"),
+        ((2.0, -1.0), ValueError, "max_norm must be a positive finite number"),
+        (("a", 1.0), TypeError, "norm_before must be a real number"),
+    ],
+)
 def test_clipped_norm_validates(args, exc, words):
     with pytest.raises(exc, match=words):
         clipped_norm(*args)
@@ -66,7 +73,7 @@ def test_clip_by_norm_reports_a_nan_total_as_clipped():
 def test_numerical_gradient_of_a_non_contiguous_tensor():
     w = torch.arange(6, dtype=torch.float64).reshape(2, 3).t()
     assert not w.is_contiguous()
-    g = numerical_gradient(lambda t: (t ** 2).sum(), w)
+    g = numerical_gradient(lambda t: (t**2).sum(), w)
     assert torch.allclose(g, 2 * w, atol=1e-6)
 
 

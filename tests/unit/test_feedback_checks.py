@@ -1,4 +1,5 @@
 """course_utils.checks: feedback that says in words what is wrong and what was expected."""
+
 from __future__ import annotations
 
 import math
@@ -6,8 +7,14 @@ import math
 import pytest
 import torch
 
-from course_utils.checks import (as_float, check_global_norm, expect_close, forbid_functions,
-                                 params_with_grads, uses_names)
+from course_utils.checks import (
+    as_float,
+    check_global_norm,
+    expect_close,
+    forbid_functions,
+    params_with_grads,
+    uses_names,
+)
 
 
 def right(parameters, norm_type=2.0):
@@ -21,7 +28,7 @@ def sums_norms(parameters, norm_type=2.0):
 
 
 def no_sqrt(parameters, norm_type=2.0):
-    return sum((p.grad ** 2).sum() for p in parameters if p.grad is not None)
+    return sum((p.grad**2).sum() for p in parameters if p.grad is not None)
 
 
 def first_only(parameters, norm_type=2.0):
@@ -49,15 +56,18 @@ def test_a_right_function_passes_both_norms():
     check_global_norm(right, math.inf)
 
 
-@pytest.mark.parametrize("fn, norm_type, words", [
-    (sums_norms, 2.0, "added the per-tensor norms"),
-    (no_sqrt, 2.0, "square root"),
-    (first_only, 2.0, "first tensor"),
-    (ignores_inf, math.inf, "L2 norm"),
-    (returns_list, 2.0, "expected a single number"),
-    (forgets_return, 2.0, "forget to `return`"),
-    (calls_torch, 2.0, "compute the norm yourself"),
-])
+@pytest.mark.parametrize(
+    "fn, norm_type, words",
+    [
+        (sums_norms, 2.0, "added the per-tensor norms"),
+        (no_sqrt, 2.0, "square root"),
+        (first_only, 2.0, "first tensor"),
+        (ignores_inf, math.inf, "L2 norm"),
+        (returns_list, 2.0, "expected a single number"),
+        (forgets_return, 2.0, "forget to `return`"),
+        (calls_torch, 2.0, "compute the norm yourself"),
+    ],
+)
 def test_common_mistakes_get_a_hint_in_words(fn, norm_type, words):
     with pytest.raises(AssertionError) as info:
         check_global_norm(fn, norm_type)
@@ -100,6 +110,7 @@ def test_uses_names_looks_into_nested_functions():
     def outer(params):
         def inner():
             return torch.nn.utils.clip_grad_norm_(params, 1.0)
+
         return inner()
 
     assert uses_names(outer, ["clip_grad_norm_"]) == ["clip_grad_norm_"]
@@ -109,8 +120,13 @@ def test_uses_names_looks_into_nested_functions():
 def test_as_float_and_expect_close():
     assert as_float(torch.tensor(2.5)) == 2.5
     assert as_float(3) == 3.0
-    for bad, words in [(None, "None"), (True, "bool"), (torch.ones(2), "shape"), ([1.0], "list"),
-                       ("1", "type str")]:
+    for bad, words in [
+        (None, "None"),
+        (True, "bool"),
+        (torch.ones(2), "shape"),
+        ([1.0], "list"),
+        ("1", "type str"),
+    ]:
         with pytest.raises(AssertionError, match=words):
             as_float(bad)
     assert math.isnan(expect_close(float("nan"), float("nan"), what="x"))
@@ -136,15 +152,17 @@ def test_check_global_norm_validates_its_arguments():
         check_global_norm(right, 3)
 
 
-@pytest.mark.parametrize("make", [
-    # PyTorch's function under its private name in torch.nn.utils.clip_grad
-    lambda: (lambda ps, nt=2.0: torch.nn.utils.clip_grad._get_total_norm([p.grad for p in ps], nt)),
-    # bound as a default argument
-    lambda: (lambda ps, nt=2.0, _f=torch.nn.utils.get_total_norm: _f([p.grad for p in ps], nt)),
-    # kept in a container
-    lambda: (lambda ps, nt=2.0, _t={"f": torch.nn.utils.get_total_norm}: _t["f"]([p.grad for p in ps], nt)),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        # PyTorch's function under its private name in torch.nn.utils.clip_grad
+        lambda: lambda ps, nt=2.0: torch.nn.utils.clip_grad._get_total_norm([p.grad for p in ps], nt),
+        # bound as a default argument
+        lambda: lambda ps, nt=2.0, _f=torch.nn.utils.get_total_norm: _f([p.grad for p in ps], nt),
+        # kept in a container
+        lambda: lambda ps, nt=2.0, _t={"f": torch.nn.utils.get_total_norm}: _t["f"]([p.grad for p in ps], nt),
+    ],
+)
 def test_library_norms_reached_by_other_routes_are_refused(make):
     with pytest.raises(AssertionError, match="compute the norm yourself"):
         check_global_norm(make(), 2.0)
-

@@ -1,4 +1,5 @@
 """grader.preprocessors.HideHiddenTests: feedback says what failed without showing hidden tests."""
+
 from __future__ import annotations
 
 import nbformat
@@ -15,8 +16,16 @@ print("visible part passed")"""
 
 
 def _cell(source, grade=True, outputs=()):
-    meta = {"nbgrader": {"grade": grade, "grade_id": "test_f" if grade else "answer", "locked": grade,
-                         "points": 1 if grade else 0, "solution": not grade, "schema_version": 3}}
+    meta = {
+        "nbgrader": {
+            "grade": grade,
+            "grade_id": "test_f" if grade else "answer",
+            "locked": grade,
+            "points": 1 if grade else 0,
+            "solution": not grade,
+            "schema_version": 3,
+        }
+    }
     cell = nbformat.v4.new_code_cell(source, metadata=meta)
     cell.outputs = list(outputs)
     return cell
@@ -42,10 +51,15 @@ def test_hidden_regions_of_test_cells_are_replaced_by_a_placeholder():
 
 
 def test_errors_of_a_test_cell_keep_their_message_but_not_the_traceback():
-    tb = ["\x1b[0;31mAssertionError\x1b[0m  Traceback", "----> 5 assert f(secret_input) == 24690",
-          "AssertionError: f is wrong for a large input"]
+    tb = [
+        "\x1b[0;31mAssertionError\x1b[0m  Traceback",
+        "----> 5 assert f(secret_input) == 24690",
+        "AssertionError: f is wrong for a large input",
+    ]
     stdout = nbformat.v4.new_output("stream", name="stdout", text="Question 1: an explanation\n")
-    nb = _run(_cell(TEST_SOURCE, outputs=[stdout, _error("AssertionError", "f is wrong for a large input", tb)]))
+    nb = _run(
+        _cell(TEST_SOURCE, outputs=[stdout, _error("AssertionError", "f is wrong for a large input", tb)])
+    )
     out = nb.cells[0].outputs
     assert out[0].text == "Question 1: an explanation\n"  # what hidden tests print on purpose stays
     assert out[1].ename == "AssertionError" and out[1].evalue == "f is wrong for a large input"

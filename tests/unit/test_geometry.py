@@ -8,7 +8,6 @@ from matplotlib.figure import Figure
 
 from course_utils.geometry import plot_ball_and_box
 
-pytestmark = pytest.mark.filterwarnings("error")
 
 G = [[3.0, 0.1], [0.5, 0.4]]
 N = [[0.9994, 0.0333], [0.5, 0.4]]

@@ -3,6 +3,7 @@
 Imported here as an ordinary module (the grader runs the same source inside each grading kernel,
 before the submission's first cell); its record is taken at import, before any test patches.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -103,17 +104,20 @@ def test_a_library_wrapping_its_own_function_is_accepted_but_a_fake_wrapper_is_n
     assert tampered() == []
 
 
-@pytest.mark.parametrize("name, value, message", [
-    ("abs", lambda x: 0.0, "rebinds the builtin `abs`"),
-    ("isinstance", lambda *a: True, "rebinds the builtin `isinstance`"),
-    ("math", type(math)("math"), "`math` is not the module math"),
-    ("np", math, "`np` is not the module numpy"),
-    ("as_float", lambda v, what="": 0.0, "`as_float` is not course_utils.checks.as_float"),
-])
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("abs", lambda x: 0.0, "rebinds the builtin `abs`"),
+        ("isinstance", lambda *a: True, "rebinds the builtin `isinstance`"),
+        ("math", type(math)("math"), "`math` is not the module math"),
+        ("np", math, "`np` is not the module numpy"),
+        ("as_float", lambda v, what="": 0.0, "`as_float` is not course_utils.checks.as_float"),
+    ],
+)
 def test_names_shadowed_in_the_notebook_are_found_where_the_tests_read_them(name, value, message):
-    cell = f"assert {name} is not None"                 # a graded cell that reads the name
+    cell = f"assert {name} is not None"  # a graded cell that reads the name
     assert any(message in f for f in tampered({name: value}, cell)), tampered({name: value}, cell)
-    assert tampered({name: value}, "assert 1 + 1 == 2") == []   # one that never reads it
+    assert tampered({name: value}, "assert 1 + 1 == 2") == []  # one that never reads it
     assert tampered({"abs": abs, "math": math, "np": np, "as_float": as_float}, cell) == []
 
 
@@ -150,12 +154,12 @@ def test_helpers_defined_by_a_locked_cell_are_trusted_and_checked_where_used():
     helpers = "def run_student(x):\n    return x\n\ndef compare(x):\n    return run_student(x)\n"
     assert _cell(ns, helpers, "<locked cell 3>") == []
     assert tampered(ns, "compare(1)") == []
-    ns["compare"] = eval("lambda x: True")              # replaced by student code
+    ns["compare"] = eval("lambda x: True")  # replaced by student code
     assert "the test helper `compare` was replaced" in tampered(ns, "compare(1)")
-    assert tampered(ns, "print(1)") == []               # a cell that does not use it is not blamed
+    assert tampered(ns, "print(1)") == []  # a cell that does not use it is not blamed
     ns["compare"] = eval("lambda x: True")
     exec(compile(helpers, "<locked cell 3>", "exec"), ns)  # the locked cell's own functions again
-    ns["run_student"] = eval("lambda x: True")          # a helper that a used helper calls
+    ns["run_student"] = eval("lambda x: True")  # a helper that a used helper calls
     assert "the test helper `run_student` was replaced" in tampered(ns, "compare(1)")
 
 
@@ -217,7 +221,7 @@ def test_as_float_refuses_tensor_subclasses_but_takes_parameters():
 
 
 def test_a_decorated_helper_is_trusted_as_its_decorator_made_it():
-    ns: dict = {"wrap": lambda f: (lambda *a: f(*a))}
+    ns: dict = {"wrap": lambda f: lambda *a: f(*a)}
     assert _cell(ns, "@wrap\ndef compare(x):\n    return x\n", "<locked cell 9>") == []
     assert tampered(ns, "compare(1)") == []
     ns["compare"] = eval("lambda x: True")

@@ -17,8 +17,6 @@ from course_utils.landscape import (
     plot_descent_paths,
 )
 
-pytestmark = pytest.mark.filterwarnings("error")
-
 
 def _cliff_scalar(w: float, b: float, T: int = 50, x0: float = 0.5, target: float = 0.7) -> float:
     x = x0

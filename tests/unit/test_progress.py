@@ -6,8 +6,6 @@ import pytest
 
 from course_utils import progress_bar, progress_enabled
 
-pytestmark = pytest.mark.filterwarnings("error")
-
 
 def test_disabled_under_pytest_returns_the_iterable() -> None:
     items = [1, 2, 3]

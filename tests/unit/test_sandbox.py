@@ -1,4 +1,5 @@
 """grader.sandbox: what a grading kernel's sandbox holds, and a real sandboxed kernel's limits."""
+
 from __future__ import annotations
 
 import asyncio
@@ -34,10 +35,21 @@ def test_the_sandbox_binds_the_environment_but_nothing_else_of_the_course(tmp_pa
     readonly = _mounts(argv, "--ro-bind")
     assert os.path.realpath(sys.prefix) in readonly
     assert str(ROOT / "course_utils") in readonly
-    for secret in ("solutions", "quizzes", "grader", "tests", "gradebook.db", "submitted",
-                   "autograded", "feedback", "nbgrader_config.py"):
-        assert not any(p == str(ROOT / secret) or p.startswith(str(ROOT / secret) + "/")
-                       for p in readonly + _mounts(argv, "--bind")), secret
+    for secret in (
+        "solutions",
+        "quizzes",
+        "grader",
+        "tests",
+        "gradebook.db",
+        "submitted",
+        "autograded",
+        "feedback",
+        "nbgrader_config.py",
+    ):
+        assert not any(
+            p == str(ROOT / secret) or p.startswith(str(ROOT / secret) + "/")
+            for p in readonly + _mounts(argv, "--bind")
+        ), secret
     assert str(ROOT) not in readonly and "/" not in readonly and os.path.expanduser("~") not in readonly
     # Writable: only the socket folder; the working folder and /tmp are private tmpfs mounts.
     assert len(_mounts(argv, "--bind")) == 1
@@ -57,12 +69,12 @@ def test_the_grader_environment_stays_outside(tmp_path, monkeypatch):
 
 def test_limits_follow_the_settings(tmp_path):
     argv = _argv(tmp_path, memory_gb=2, max_processes=64, cpu_seconds=30, file_mb=16)
-    limits = argv[argv.index("prlimit"):]
-    assert f"--data={2 << 30}" in limits and f"--cpu=30" in limits and f"--fsize={16 << 20}" in limits
+    limits = argv[argv.index("prlimit") :]
+    assert f"--data={2 << 30}" in limits and "--cpu=30" in limits and f"--fsize={16 << 20}" in limits
     nproc = int(next(a for a in limits if a.startswith("--nproc=")).split("=")[1])
     assert nproc == 64 if os.geteuid() == 0 else nproc > 64
     if os.geteuid() == 0:
-        setpriv = argv[argv.index("setpriv"):argv.index("prlimit")]
+        setpriv = argv[argv.index("setpriv") : argv.index("prlimit")]
         assert "--no-new-privs" in setpriv and str(sandbox.SANDBOX_UID_BASE) <= setpriv[2]
 
 

@@ -10,8 +10,6 @@ import torch
 
 from course_utils import seed_everything
 
-pytestmark = pytest.mark.filterwarnings("error")
-
 
 def _draw() -> tuple[float, float, list[float]]:
     return random.random(), float(np.random.rand()), torch.rand(3).tolist()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -25,7 +26,6 @@ from course_utils import (
     train,
 )
 
-pytestmark = pytest.mark.filterwarnings("error")
 
 SEEDS = [0, 1, 2]
 mse = nn.functional.mse_loss
@@ -119,11 +119,19 @@ def test_as_clipper() -> None:
 
 def test_reprs_and_equality() -> None:
     assert repr(NoClip()) == "NoClip()"
-    assert repr(ClipByNorm(1.0)) == "ClipByNorm(max_norm=1)"
+    assert repr(ClipByNorm(1)) == "ClipByNorm(max_norm=1.0, norm_type=2.0)"
     assert repr(ClipByNorm(0.5, norm_type=math.inf)) == "ClipByNorm(max_norm=0.5, norm_type=inf)"
     assert repr(ClipByValue(0.25)) == "ClipByValue(clip_value=0.25)"
     assert ClipByNorm(1.0) == ClipByNorm(1) and ClipByNorm(1.0) != ClipByNorm(2.0)
     assert ClipByValue(1.0) == ClipByValue(1.0) and NoClip() == NoClip()
+    assert len({ClipByNorm(1.0), ClipByNorm(1), ClipByValue(1.0), NoClip(), NoClip()}) == 3
+    # Frozen: a strategy handed to train() or a widget cannot change under it.
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ClipByNorm(1.0).max_norm = 2.0  # type: ignore[misc]
+    with pytest.raises(ValueError, match="max_norm"):
+        ClipByNorm(-1.0)
+    with pytest.raises(ValueError, match="norm_type"):
+        ClipByNorm(1.0, norm_type=0.5)
 
 
 # ---------------------------------------------------------------- train
@@ -395,8 +403,15 @@ def test_epoch_summary() -> None:
     assert [r["epoch"] for r in rows] == [0, 1]
     r0 = rows[0]
     assert set(r0) == {
-        "epoch", "steps", "mean_norm_before", "max_norm_before", "mean_norm_after",
-        "max_norm_after", "clip_rate", "mean_loss", "nonfinite_steps",
+        "epoch",
+        "steps",
+        "mean_norm_before",
+        "max_norm_before",
+        "mean_norm_after",
+        "max_norm_after",
+        "clip_rate",
+        "mean_loss",
+        "nonfinite_steps",
     }
     assert r0["steps"] == 2 and r0["mean_norm_before"] == 1.25 and r0["max_norm_before"] == 2.0
     assert r0["mean_norm_after"] == 0.75 and r0["max_norm_after"] == 1.0
@@ -427,8 +442,13 @@ def test_format_epoch_table_is_deterministic_and_has_the_columns(capsys) -> None
     assert len(lines) == 2 + 3
     header = [c.strip() for c in lines[0].split("|")]
     assert header == [
-        "epoch", "norm before (mean)", "norm before (max)", "norm after (mean)",
-        "norm after (max)", "clipped %", "loss (mean)",
+        "epoch",
+        "norm before (mean)",
+        "norm before (max)",
+        "norm after (mean)",
+        "norm after (max)",
+        "clipped %",
+        "loss (mean)",
     ]
     assert len({len(line) for line in lines}) == 1  # fixed width
     for line in lines[2:]:

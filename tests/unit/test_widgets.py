@@ -8,8 +8,6 @@ import torch
 
 from course_utils.widgets import gradient_norm_explorer, linear_rnn_gradient_norms
 
-pytestmark = pytest.mark.filterwarnings("error")
-
 
 def test_linear_rnn_gradient_norms_matches_matrix_powers() -> None:
     g = torch.Generator().manual_seed(0)
@@ -56,7 +54,11 @@ def test_explorer_grows_above_one_and_shrinks_below() -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "exc", "name"),
-    [({"rho": 2.0}, ValueError, "rho"), ({"max_T": 1}, ValueError, "max_T"), ({"seed": -1}, ValueError, "seed")],
+    [
+        ({"rho": 2.0}, ValueError, "rho"),
+        ({"max_T": 1}, ValueError, "max_T"),
+        ({"seed": -1}, ValueError, "seed"),
+    ],
 )
 def test_explorer_bad_arguments(kwargs, exc, name) -> None:
     with pytest.raises(exc, match=name):
