@@ -23,7 +23,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Tools that nbgrader and Jupyter start by name (alembic, jupyter-*) come from the course environment.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup lab test test-fast lint release quizzes execute bench lock student-pack clean
+.PHONY: help setup lab test test-fast lint release quizzes execute sources bench lock student-pack clean
 .PHONY: grade-release collect autograde feedback export
 
 help:
@@ -34,7 +34,9 @@ help:
 	@echo "make setup     only build .venv (nothing is installed when it is up to date)"
 	@echo "make release   rebuild the quizzes if stale, then regenerate the student release notebooks/ from solutions/"
 	@echo "make quizzes   build solutions/quiz_*/ from the question bank quizzes/bank/ (only stale ones)"
-	@echo "make execute   re-run the solution notebooks in place (refreshes the outputs nbval checks)"
+	@echo "make execute   rebuild the lesson notebooks from lessons/*.md, then re-run every solution notebook"
+	@echo "               in place (refreshes the outputs nbval checks); L=01_gradients for one lesson"
+	@echo "make sources   write lessons/*.md from the notebooks (after editing a notebook in Jupyter)"
 	@echo "make bench     time every lesson and the gradient-norm monitor's overhead"
 	@echo "make lock      re-resolve requirements.in into requirements.lock and environment.yml"
 	@echo "make student-pack  build dist/gradient-clipping-student.zip (all a graded class receives)"
@@ -85,8 +87,14 @@ release: quizzes
 quizzes: $(STAMP)
 	$(PY) scripts/build_quizzes.py
 
+# The lesson sources lessons/*.md are what contributors edit (scripts/sources.py); the quizzes
+# are built from quizzes/bank/ by `make quizzes`.
 execute: $(STAMP)
-	$(PY) scripts/execute.py solutions
+	$(PY) scripts/sources.py build $(L)
+	$(PY) scripts/execute.py $(if $(L),$(foreach l,$(L),solutions/$(l)),solutions)
+
+sources: $(STAMP)
+	$(PY) scripts/sources.py export
 
 bench: $(STAMP)
 	$(PY) scripts/bench.py

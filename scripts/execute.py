@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from pathlib import Path
 
 import nbformat
@@ -31,10 +32,24 @@ def execute(path: Path, timeout: int = 300) -> None:
         record_timing=False,
     )
     client.execute()
+    normalize(nb, path.stem)
+    nbformat.write(nb, str(path))
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def normalize(nb, name: str) -> None:
+    """Drop what changes from run to run although the outputs do not: timing metadata, the widget
+    state, and the random model id of each widget output (replaced by one made from the
+    notebook's name, the cell's id and the output's place)."""
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        for k, output in enumerate(cell.get("outputs", [])):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view and "model_id" in view:
+                view["model_id"] = uuid.uuid5(uuid.NAMESPACE_URL, f"gradclip/{name}/{cell.get('id')}/{k}").hex
     nb.metadata.pop("widgets", None)
-    nbformat.write(nb, str(path))
 
 
 def main(argv: list[str]) -> int:

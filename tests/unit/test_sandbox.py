@@ -37,6 +37,7 @@ def test_the_sandbox_binds_the_environment_but_nothing_else_of_the_course(tmp_pa
     assert str(ROOT / "course_utils") in readonly
     for secret in (
         "solutions",
+        "lessons",
         "quizzes",
         "grader",
         "tests",
