@@ -66,12 +66,12 @@ lab: $(STAMP)
 	@echo "Starting JupyterLab on the course; open the URL printed below (Ctrl-C stops it)."
 	$(VENV)/bin/jupyter lab --notebook-dir=. --port=$(LAB_PORT) $(LAB_ROOT) $(LAB_ARGS)
 
-# Two pytest workers (pytest-xdist); each file's tests stay in one worker (see conftest.py).
+# Two pytest workers (pytest-xdist); each file's tests stay in one worker (--dist loadfile).
 # TEST_WORKERS=0 runs everything in this one process.
 TEST_WORKERS ?= 2
 test: lint
 	$(PY) -m pytest tests solutions --nbval --nbval-sanitize-with nbval_sanitize.cfg \
-	    --nbval-current-env --durations=15 $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
+	    --nbval-current-env --durations=15 $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

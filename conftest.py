@@ -50,28 +50,37 @@ WARNINGS_ARE_ERRORS = (("tests", "unit"),)
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
+    """In WARNINGS_ARE_ERRORS, any warning fails the test.
+
+    (`make test` runs pytest-xdist with `--dist loadfile`: every file's tests run in one worker,
+    so that module-scoped fixtures, such as a graded course copy, are built once; nbval's items of
+    one notebook stay together, as its cells must run in order in one kernel; and the browser
+    tests are gathered in one module, tests/browser/test_browser.py, to share one JupyterLab.)"""
     for item in items:
-        path = (
-            item.path.relative_to(config.rootpath) if item.path.is_relative_to(config.rootpath) else item.path
-        )
-        if any(path.parts[: len(folder)] == folder for folder in WARNINGS_ARE_ERRORS):
-            item.add_marker(pytest.mark.filterwarnings("error"), append=False)
-    _group_for_xdist(config, items)
+        if any(_relative(config, item).parts[: len(folder)] == folder for folder in WARNINGS_ARE_ERRORS):
+            item.add_marker(pytest.mark.filterwarnings("error"))
+    # Longest files first (each takes minutes; measured in test-artifacts/durations.txt), so that
+    # two workers end together instead of one running the autograde file alone at the end.
+    first = {name: rank for rank, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: first.get(_relative(config, item).as_posix(), len(first)))
 
 
-def _group_for_xdist(config, items):
-    """Under `pytest -n N --dist loadgroup` (what `make test` runs), keep every file's tests in
-    one worker, so that module-scoped fixtures (a graded course copy, say) are built once, and all
-    browser tests in one worker, since they share one JupyterLab and one Chromium.  nbval's items
-    of one notebook stay together too: a notebook's cells must run in order in one kernel."""
-    if not config.pluginmanager.hasplugin("xdist") or not getattr(config.option, "dist", "no") == "loadgroup":
-        return
-    for item in items:
-        path = (
-            item.path.relative_to(config.rootpath) if item.path.is_relative_to(config.rootpath) else item.path
-        )
-        group = "browser" if path.parts[:2] == ("tests", "browser") else str(path)
-        item.add_marker(pytest.mark.xdist_group(group))
+#: Files that take minutes each, in the order `make test` starts them (the rest follow in
+#: collection order: `--no-loadscope-reorder` keeps this order under xdist).
+LONGEST_FIRST = (
+    "tests/test_autograde.py",
+    "tests/test_tampering.py",
+    "tests/browser/test_browser.py",
+    "tests/test_workflow.py",
+    "tests/test_postgres.py",
+    "tests/test_student_pack.py",
+    "tests/test_escapes.py",
+    "tests/test_validate.py",
+)
+
+
+def _relative(config, item):
+    return item.path.relative_to(config.rootpath) if item.path.is_relative_to(config.rootpath) else item.path
 
 
 _DURATIONS: list[tuple[float, str, str]] = []

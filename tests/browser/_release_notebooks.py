@@ -9,7 +9,7 @@ too, either because they call the exercise or because they check first that its 
 (``course_utils.checks.require_names``; a quiz's format check ``course_utils.quiz.check_answer``
 does the same for an unanswered question). Any other error (a ``NameError``, ``KeyError``...)
 fails the test. The same cells must run without any error in the solution notebooks
-(test_solution_notebooks.py).
+(_solution_notebooks.py).
 """
 
 from __future__ import annotations
