@@ -105,8 +105,9 @@ def test_answers_are_spread_over_the_letters():
 
 # --- No cue from the form of the options -------------------------------------------------------------
 # A student who knows nothing must not beat a third of any quiz by a rule about the options' form:
-# always the longest option, always the shortest, always the same letter. Lengths are the number of
-# characters of each option's text (as the student sees it, stripped).
+# always the longest option, always the shortest, always the second-longest (or any other length
+# rank), always the same letter. Lengths are the number of characters of each option's text (as the
+# student sees it, stripped).
 QUIZ_IDS = list(build_quizzes.QUIZZES)
 #: A key may be the longest option only by a small margin: at most this factor times the longest wrong
 #: option, plus a few characters so that short outputs ("13.0" against "9.5") are not held to a ratio.
@@ -131,6 +132,49 @@ def test_the_key_is_rarely_the_longest_or_the_shortest_option(quiz, which):
     assert len(hits) <= len(qs) / 3, (
         f"{quiz}: the key is the strictly {which} option in {len(hits)} of {len(qs)} questions (at most a third "
         f"allowed, so that always picking the {which} option cannot pass): {hits}"
+    )
+
+
+#: Length ranks of the four options: 1 is the longest, 4 the shortest.
+LENGTH_RANKS = (1, 2, 3, 4)
+
+
+def _length_rank(rank: int):
+    """The rule "pick the option of length rank ``rank``" as scores: the options whose length is the
+    rank-th largest of the four (counted with repeats) score highest, so tied options share it."""
+
+    def score(q) -> dict[str, int]:
+        n = _lengths(q)
+        target = sorted(n.values(), reverse=True)[rank - 1]
+        return {k: -abs(n[k] - target) for k in "ABCD"}
+
+    return score
+
+
+def _key_rank(q) -> int | None:
+    """The key's length rank (1 = longest), or None where another option has the key's length."""
+    n = _lengths(q)
+    key = n[q["answer"]]
+    if list(n.values()).count(key) > 1:
+        return None
+    return 1 + sum(v > key for v in n.values())
+
+
+def _missing_key_ranks(qs) -> list[int]:
+    """The length ranks that the key never takes (untied) in these questions."""
+    taken = {_key_rank(q) for q in qs}
+    return [r for r in LENGTH_RANKS if r not in taken]
+
+
+@pytest.mark.parametrize("quiz", QUIZ_IDS)
+def test_the_key_takes_every_length_rank_in_every_quiz(quiz):
+    # Keeping the key off one rank (an earlier bank was almost never the longest option) is a cue
+    # too: it makes the other ranks likelier. Every rank must be the key's at least once, untied.
+    qs = build_quizzes.quiz_questions(QUESTIONS, quiz)
+    missing = _missing_key_ranks(qs)
+    assert not missing, (
+        f"{quiz}: the key is never (untied) the option of length rank {missing} (1 = longest): "
+        f"ranks {[_key_rank(q) for q in qs]}"
     )
 
 
@@ -164,8 +208,12 @@ def _char_similarity(q) -> dict[str, float]:
 #: Rules a student could answer by without reading the question; ties are broken at random, so a
 #: question counts as the share of the tied options that is the key.
 FORM_RULES = {
-    "the longest option": lambda q: _lengths(q),
-    "the shortest option": lambda q: {k: -n for k, n in _lengths(q).items()},
+    # Always the longest option, the second-longest, the third, the shortest: keys shortened so as not
+    # to be the longest can leave the key the second-longest just as reliably.
+    "the option of length rank 1 (longest)": _length_rank(1),
+    "the option of length rank 2": _length_rank(2),
+    "the option of length rank 3": _length_rank(3),
+    "the option of length rank 4 (shortest)": _length_rank(4),
     # Distractors made by changing one part of the key each leave the key as the option most like
     # the others; a student who knows nothing picks it.
     "the option most like the others": _shared_words,
@@ -231,8 +279,33 @@ def test_the_form_checks_can_fail():
     assert _key_is(longest, "longest") and not _key_is(longest, "shortest")
     tie = {"answer": "A", "options": {"A": "13.0", "B": "17.0", "C": "9.5", "D": "169.0"}}
     assert not _key_is(tie, "longest") and not _key_is(tie, "shortest")
-    assert expected_score([tie], FORM_RULES["the longest option"]) == 0.0
-    assert expected_score([tie], FORM_RULES["the shortest option"]) == 0.0
+    assert expected_score([tie], FORM_RULES["the option of length rank 1 (longest)"]) == 0.0
+    assert expected_score([tie], FORM_RULES["the option of length rank 4 (shortest)"]) == 0.0
+    # "13.0" and "17.0" share ranks 2 and 3: each rule about them gets half of the question.
+    assert expected_score([tie], FORM_RULES["the option of length rank 2"]) == 0.5
+    assert expected_score([tie], FORM_RULES["the option of length rank 3"]) == 0.5
+    assert _key_rank(tie) is None
+    # Keys kept off the longest place, but always second-longest: the rank-2 rule scores every one,
+    # the longest rule none, and the rank test sees that rank 1 is never the key's.
+    second = [
+        {
+            "answer": "A",
+            "options": {"A": "a fairly long key", "B": "the longest wrong option", "C": "short", "D": "tiny"},
+        },
+        {
+            "answer": "C",
+            "options": {"A": "tiny", "B": "the longest wrong option", "C": "a fairly long key", "D": "short"},
+        },
+        {
+            "answer": "D",
+            "options": {"A": "short", "B": "tiny", "C": "the longest wrong option", "D": "a fairly long key"},
+        },
+    ]
+    assert not any(_key_is(q, "longest") or _key_is(q, "shortest") for q in second)
+    assert expected_score(second, FORM_RULES["the option of length rank 1 (longest)"]) == 0.0
+    assert expected_score(second, FORM_RULES["the option of length rank 2"]) == 3.0 > len(second) / 3
+    assert [_key_rank(q) for q in second] == [2, 2, 2]
+    assert _missing_key_ranks(second) == [1, 3, 4]
     central = {
         "answer": "C",
         "options": {
