@@ -205,6 +205,28 @@ def _char_similarity(q) -> dict[str, float]:
     }
 
 
+def _chunks(text: str) -> set[str]:
+    """The lower-cased 3-character substrings of an option (spaces and punctuation included)."""
+    text = text.strip().lower()
+    return {text[i : i + 3] for i in range(len(text) - 2)}
+
+
+def _chunk_similarity(q) -> dict[str, float]:
+    """For each option, the Jaccard overlap of its 3-character chunks with each other option's, summed."""
+    c = {k: _chunks(str(q["options"][k])) for k in "ABCD"}
+    return {k: sum(len(c[k] & c[j]) / max(1, len(c[k] | c[j])) for j in "ABCD" if j != k) for k in "ABCD"}
+
+
+#: Words that make a claim absolute (whole words, any case).
+ABSOLUTES = re.compile(
+    r"\b(always|never|cannot|alone|every|any|whatever|fully|nothing|exactly|all|only|no)\b", re.I
+)
+
+
+def _absolutes(q) -> dict[str, int]:
+    return {k: len(ABSOLUTES.findall(str(q["options"][k]))) for k in "ABCD"}
+
+
 #: Rules a student could answer by without reading the question; ties are broken at random, so a
 #: question counts as the share of the tied options that is the key.
 FORM_RULES = {
@@ -225,6 +247,14 @@ FORM_RULES = {
     # Distractors written as near copies of the key (one number or one word changed each) leave the
     # key the most similar to the others character by character, even where no word is shared.
     "the option most like the others, character by character": lambda q: _char_similarity(q),
+    # Distractors that reuse the key's phrases in another order or another form ("clipped gradients"
+    # against "gradients are kept unclipped") leave the key the one that overlaps most with the others
+    # by 3-character chunks; difflib's ratio follows the order of the text and the word rule wants
+    # whole words, so both miss it.
+    "the option most like the others, by 3-character chunks": lambda q: _chunk_similarity(q),
+    # Wrong options made wrong by overclaiming ("always", "never", "cannot", "only") leave the key as
+    # the one hedged claim: a student who knows nothing picks the option with the fewest absolutes.
+    "the option with the fewest absolute words": lambda q: {k: -n for k, n in _absolutes(q).items()},
 }
 
 
@@ -347,6 +377,34 @@ def test_the_form_checks_can_fail():
     assert (
         expected_score([copies], FORM_RULES["the option most like the others, character by character"]) == 1.0
     )
+    # The distractors reuse the key's phrases, reordered or inflected: difflib's ratio (which follows
+    # the order of the text) ranks the key last, but by 3-character chunks it overlaps most with them.
+    reordered = {
+        "answer": "C",
+        "options": {
+            "A": "directions turn when clipping",
+            "B": "gradients are kept unclipped",
+            "C": "clipped gradients keep their direction",
+            "D": "the direction of a clip is kept",
+        },
+    }
+    by_characters = FORM_RULES["the option most like the others, character by character"]
+    by_chunks = FORM_RULES["the option most like the others, by 3-character chunks"]
+    assert expected_score([reordered], by_characters) == 0.0
+    assert expected_score([reordered], by_chunks) == 1.0
+    # Every wrong option overclaims; the key is the one claim without an absolute ("not" and "known"
+    # are no absolutes: whole words only).
+    overclaims = {
+        "answer": "C",
+        "options": {
+            "A": "Clipping always helps a little.",
+            "B": "It never fires on a small model.",
+            "C": "It is not needed on this known task.",
+            "D": "It is exactly the unclipped run.",
+        },
+    }
+    assert _absolutes(overclaims) == {"A": 1, "B": 1, "C": 0, "D": 1}
+    assert expected_score([overclaims], FORM_RULES["the option with the fewest absolute words"]) == 1.0
 
 
 # --- Difficulty ---------------------------------------------------------------------------------------
