@@ -16,6 +16,7 @@ Modules:
 * :mod:`~course_utils.geometry`: 2-D pictures of where norm and value clipping send a gradient.
 * :mod:`~course_utils.quiz`: the quizzes' answer-format check and ungraded practice questions.
 * :mod:`~course_utils.distributed`: real ``torch.distributed`` workers on the CPU (``run_workers``) and a sharded clip.
+* :mod:`~course_utils.lm`: a tiny character-level transformer language model, its text and its training loop (lesson 09).
 """
 
 from __future__ import annotations

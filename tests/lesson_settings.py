@@ -91,3 +91,48 @@ def lesson_settings(lesson: str, *names: str):
         )
     values = tuple(found[n] for n in names)
     return values[0] if len(values) == 1 else values
+
+
+@functools.cache
+def _lesson_namespace(lesson: str) -> dict[str, object]:
+    """The namespace in which the functions of ``lesson`` are defined: every top-level import of
+    its code cells and its settings (the functions themselves are added by :func:`lesson_functions`)."""
+    nb = nbformat.read(ROOT / "solutions" / lesson / f"{lesson}.ipynb", as_version=4)
+    namespace: dict[str, object] = {"__name__": f"lesson_{lesson}"}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        imports = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+        exec(compile(ast.Module(body=imports, type_ignores=[]), f"<{lesson} imports>", "exec"), namespace)  # noqa: S102
+    namespace.update(all_settings(lesson))
+    return namespace
+
+
+def lesson_functions(lesson: str, *names: str):
+    """The functions ``names`` as the solution notebook of ``lesson`` defines them (top-level
+    ``def``s of its code cells, the graded solutions included), in one namespace with the lesson's
+    imports and settings, so that they may call each other.  One function for one name, else a tuple.
+    """
+    nb = nbformat.read(ROOT / "solutions" / lesson / f"{lesson}.ipynb", as_version=4)
+    namespace = dict(_lesson_namespace(lesson))
+    found: set[str] = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        defs = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name in names]
+        if defs:
+            exec(compile(ast.Module(body=defs, type_ignores=[]), f"<{lesson} functions>", "exec"), namespace)  # noqa: S102
+            found.update(d.name for d in defs)
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise MissingSetting(f"solutions/{lesson}/{lesson}.ipynb defines no function {', '.join(missing)}")
+    values = tuple(namespace[n] for n in names)
+    return values[0] if len(values) == 1 else values
