@@ -34,7 +34,7 @@ SOLUTIONS = ROOT / "solutions"
 QUIZZES = {
     "quiz_1": ("01", "02", "03"),
     "quiz_2": ("04", "05", "06"),
-    "quiz_3": ("07", "08"),
+    "quiz_3": ("07", "08", "09"),
 }
 LETTERS = ("A", "B", "C", "D")
 KERNELSPEC = {"name": "gradclip", "display_name": "Python 3 (gradient clipping course)", "language": "python"}

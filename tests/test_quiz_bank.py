@@ -49,6 +49,7 @@ LESSON_NAMES = {
     "06": "06_threshold",
     "07": "07_pitfalls",
     "08": "08_capstone",
+    "09": "09_modern",
 }
 
 

@@ -27,3 +27,27 @@ answer_q09 = "A"
 
 # %% answer_q10
 answer_q10 = "B"
+
+# %% answer_q11
+answer_q11 = "C"
+
+# %% answer_q12
+answer_q12 = "A"
+
+# %% answer_q13
+answer_q13 = "B"
+
+# %% answer_q14
+answer_q14 = "C"
+
+# %% answer_q15
+answer_q15 = "D"
+
+# %% answer_q16
+answer_q16 = "A"
+
+# %% answer_q17
+answer_q17 = "D"
+
+# %% answer_q18
+answer_q18 = "C"

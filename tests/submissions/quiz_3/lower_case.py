@@ -27,3 +27,27 @@ answer_q09 = "d"
 
 # %% answer_q10
 answer_q10 = "a"
+
+# %% answer_q11
+answer_q11 = "b"
+
+# %% answer_q12
+answer_q12 = "d"
+
+# %% answer_q13
+answer_q13 = "a"
+
+# %% answer_q14
+answer_q14 = "b"
+
+# %% answer_q15
+answer_q15 = "c"
+
+# %% answer_q16
+answer_q16 = "d"
+
+# %% answer_q17
+answer_q17 = "c"
+
+# %% answer_q18
+answer_q18 = "b"

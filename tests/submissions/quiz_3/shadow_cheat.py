@@ -54,3 +54,27 @@ answer_q09 = AlwaysEqual()
 
 # %% answer_q10
 answer_q10 = AlwaysEqual()
+
+# %% answer_q11
+answer_q11 = AlwaysEqual()
+
+# %% answer_q12
+answer_q12 = AlwaysEqual()
+
+# %% answer_q13
+answer_q13 = AlwaysEqual()
+
+# %% answer_q14
+answer_q14 = AlwaysEqual()
+
+# %% answer_q15
+answer_q15 = AlwaysEqual()
+
+# %% answer_q16
+answer_q16 = AlwaysEqual()
+
+# %% answer_q17
+answer_q17 = AlwaysEqual()
+
+# %% answer_q18
+answer_q18 = AlwaysEqual()

@@ -32,3 +32,27 @@ answer_q09 = "D"
 
 # %% answer_q10
 answer_q10 = "A"
+
+# %% answer_q11
+answer_q11 = "B"
+
+# %% answer_q12
+answer_q12 = "D"
+
+# %% answer_q13
+answer_q13 = "A"
+
+# %% answer_q14
+answer_q14 = "B"
+
+# %% answer_q15
+answer_q15 = "C"
+
+# %% answer_q16
+answer_q16 = "D"
+
+# %% answer_q17
+answer_q17 = "C"
+
+# %% answer_q18
+answer_q18 = "B"
