@@ -94,18 +94,26 @@ def lesson_settings(lesson: str, *names: str):
 
 
 @functools.cache
+def _code_trees(lesson: str) -> tuple[ast.Module, ...]:
+    """The parsed code cells of the solution notebook of ``lesson`` (cells with IPython magics,
+    which are not Python, left out)."""
+    nb = nbformat.read(ROOT / "solutions" / lesson / f"{lesson}.ipynb", as_version=4)
+    trees = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            try:
+                trees.append(ast.parse(cell.source))
+            except SyntaxError:
+                continue
+    return tuple(trees)
+
+
+@functools.cache
 def _lesson_namespace(lesson: str) -> dict[str, object]:
     """The namespace in which the functions of ``lesson`` are defined: every top-level import of
     its code cells and its settings (the functions themselves are added by :func:`lesson_functions`)."""
-    nb = nbformat.read(ROOT / "solutions" / lesson / f"{lesson}.ipynb", as_version=4)
     namespace: dict[str, object] = {"__name__": f"lesson_{lesson}"}
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
+    for tree in _code_trees(lesson):
         imports = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
         exec(compile(ast.Module(body=imports, type_ignores=[]), f"<{lesson} imports>", "exec"), namespace)  # noqa: S102
     namespace.update(all_settings(lesson))
@@ -117,16 +125,9 @@ def lesson_functions(lesson: str, *names: str):
     ``def``s of its code cells, the graded solutions included), in one namespace with the lesson's
     imports and settings, so that they may call each other.  One function for one name, else a tuple.
     """
-    nb = nbformat.read(ROOT / "solutions" / lesson / f"{lesson}.ipynb", as_version=4)
     namespace = dict(_lesson_namespace(lesson))
     found: set[str] = set()
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
+    for tree in _code_trees(lesson):
         defs = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name in names]
         if defs:
             exec(compile(ast.Module(body=defs, type_ignores=[]), f"<{lesson} functions>", "exec"), namespace)  # noqa: S102

@@ -101,3 +101,12 @@ def test_the_copy_check_can_fail(tmp_path):
     module.write_text('MAX_NORM = 1.0\nLR = lesson_settings("08_capstone", "LR")\n')
     with pytest.raises(AssertionError, match="line 1: MAX_NORM"):
         test_claim_tests_read_every_lesson_setting_from_the_lesson(module)
+
+
+def test_lesson_functions_are_the_lessons_own_and_a_missing_one_is_a_clear_error():
+    from lesson_settings import lesson_functions
+
+    spike_action = lesson_functions("09_modern", "spike_action")
+    assert spike_action(2.5, [0.5] * 30) == "skip" and spike_action(0.6, [0.5] * 30) == "step"
+    with pytest.raises(MissingSetting, match="defines no function not_a_function"):
+        lesson_functions("09_modern", "spike_action", "not_a_function")
