@@ -91,7 +91,10 @@ def test_every_escape_ran_to_its_end(graded):
     # Each sample prints "escape <name>: done, ..." after its last attempt: the attempts were
     # made (and the kernel was still alive after them).
     missing = [s for s in corpus.escape_names() if not corpus._escape_line(graded["outputs"].get(s), s)]
-    assert not missing, f"escapes that did not run to their end: {missing}"
+    shown = "\n".join(
+        f"--- {s} printed:\n{(graded['outputs'].get(s) or '(no graded notebook)')[-2000:]}" for s in missing
+    )
+    assert not missing, f"escapes that did not run to their end: {missing}\n{shown}"
 
 
 def test_the_honest_students_get_full_marks_and_their_files_are_untouched(graded):
@@ -167,5 +170,7 @@ def test_the_fork_bomb_stops_at_the_process_limit(graded):
     from grader.sandbox import SandboxedKernelManager
 
     line = corpus._escape_line(graded["outputs"]["fork_bomb"], "fork_bomb")
-    children = int(re.match(r"(\d+) children", line).group(1))
+    found = re.match(r"(\d+) children", line)
+    assert found, f"the fork bomb did not report its children; it printed:\n{graded['outputs']['fork_bomb']}"
+    children = int(found.group(1))
     assert children < SandboxedKernelManager.max_processes.default_value, line

@@ -33,7 +33,9 @@ import time as _time
 _pids, _why = [], "the cap of 5000 children"
 # SIGINT (an interrupt of the cell, which may reach the whole process group) is blocked around
 # each fork, so that no child ever gets a KeyboardInterrupt outside its try/finally and goes on
-# running the kernel's code; the parent gets its interrupt once it unblocks it.
+# running the kernel's code; the parent gets its interrupt once it unblocks it.  It stays blocked
+# while the children are killed and reaped and the last line is printed: an interrupt that came
+# then would leave children behind and no report of how many there were.
 _sigint = {_signal.SIGINT}
 try:
     while len(_pids) < 5000:
@@ -42,7 +44,6 @@ try:
             _pid = _os.fork()
         except OSError as exc:
             _why = f"fork failed: {type(exc).__name__}: {exc}"
-            _signal.pthread_sigmask(_signal.SIG_UNBLOCK, _sigint)
             break
         if _pid == 0:
             try:
@@ -53,15 +54,20 @@ try:
         _signal.pthread_sigmask(_signal.SIG_UNBLOCK, _sigint)
 except KeyboardInterrupt:
     _why = "the cell was interrupted (timeout)"
-_signal.pthread_sigmask(_signal.SIG_UNBLOCK, _sigint)
-for _pid in _pids:
-    try:
-        _os.kill(_pid, _signal.SIGKILL)
-    except OSError:
-        pass
-for _pid in _pids:
-    try:
-        _os.waitpid(_pid, 0)
-    except ChildProcessError:
-        pass
-print(f"escape fork_bomb: done, {len(_pids)} children, stopped by {_why}")
+except BaseException as exc:  # anything else is reported too, after the children are gone
+    _why = f"{type(exc).__name__}: {exc}"
+_signal.pthread_sigmask(_signal.SIG_BLOCK, _sigint)
+try:
+    for _pid in _pids:
+        try:
+            _os.kill(_pid, _signal.SIGKILL)
+        except OSError:
+            pass
+    for _pid in _pids:
+        try:
+            _os.waitpid(_pid, 0)
+        except ChildProcessError:
+            pass
+    print(f"escape fork_bomb: done, {len(_pids)} children, stopped by {_why}", flush=True)
+finally:
+    _signal.pthread_sigmask(_signal.SIG_UNBLOCK, _sigint)
