@@ -228,6 +228,30 @@ def _absolutes(q) -> dict[str, int]:
     return {k: len(ABSOLUTES.findall(str(q["options"][k]))) for k in "ABCD"}
 
 
+#: Words that hedge a claim (whole words, any case).
+HEDGES = re.compile(
+    r"\b(may|might|can|could|often|usually|typically|mostly|some|about|roughly|less|more)\b", re.I
+)
+
+
+def _hedged(q) -> dict[str, int]:
+    """Hedges less absolutes: the option that sounds the most careful."""
+    return {k: len(HEDGES.findall(str(q["options"][k]))) - n for k, n in _absolutes(q).items()}
+
+
+#: A worked sum in an option: digits on both sides of an operator, or "= <number>".
+CALCULATION = re.compile(r"\d\s*[=x\u00d7*/]\s*\d|=\s*\d")
+
+
+def _calculation(q) -> dict[str, int]:
+    return {k: len(CALCULATION.findall(str(q["options"][k]))) for k in "ABCD"}
+
+
+def _digits(q) -> dict[str, int]:
+    """How many digits an option holds: a key worked out to a number carries more of them."""
+    return {k: sum(ch.isdigit() for ch in str(q["options"][k])) for k in "ABCD"}
+
+
 #: Rules a student could answer by without reading the question; ties are broken at random, so a
 #: question counts as the share of the tied options that is the key.
 FORM_RULES = {
@@ -256,6 +280,14 @@ FORM_RULES = {
     # Wrong options made wrong by overclaiming ("always", "never", "cannot", "only") leave the key as
     # the one hedged claim: a student who knows nothing picks the option with the fewest absolutes.
     "the option with the fewest absolute words": lambda q: {k: -n for k, n in _absolutes(q).items()},
+    # ... or counting the hedges too ("can", "often", "about") against the absolutes.
+    "the option with the most hedges less absolutes": lambda q: _hedged(q),
+    # A key worked out to a precise figure ("0.031 = 0.1 x 0.31") carries more digits than wrong
+    # options that name a round number or none; the other way round, fewer.
+    "the option with the most digits": lambda q: _digits(q),
+    "the option with the fewest digits": lambda q: {k: -n for k, n in _digits(q).items()},
+    # A key that shows its working ("lr x 0.05 = 0.005") against wrong options that only assert.
+    "the option that shows a calculation": lambda q: _calculation(q),
 }
 
 
@@ -406,6 +438,21 @@ def test_the_form_checks_can_fail():
     }
     assert _absolutes(overclaims) == {"A": 1, "B": 1, "C": 0, "D": 1}
     assert expected_score([overclaims], FORM_RULES["the option with the fewest absolute words"]) == 1.0
+    # A careful key among overclaims; a key worked out to a figure among round guesses.
+    assert _hedged(overclaims)["C"] == max(_hedged(overclaims).values())
+    worked = {
+        "answer": "B",
+        "options": {
+            "A": "About ten steps, since the clip fires often.",
+            "B": "Each step is lr x 0.05 = 0.005 long, whatever the gradient.",
+            "C": "The loss halves every epoch.",
+            "D": "Steps of 1 are taken, as before.",
+        },
+    }
+    assert _digits(worked) == {"A": 0, "B": 7, "C": 0, "D": 1}
+    assert expected_score([worked], FORM_RULES["the option with the most digits"]) == 1.0
+    assert expected_score([worked], FORM_RULES["the option with the fewest digits"]) == 0.0
+    assert expected_score([worked], FORM_RULES["the option that shows a calculation"]) == 1.0
 
 
 # --- Difficulty ---------------------------------------------------------------------------------------
