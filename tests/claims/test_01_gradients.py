@@ -103,3 +103,56 @@ def test_clipping_is_frequent_early_and_rare_late(seed):
     assert first["clip_rate"] >= 0.5, f"first epoch clipped only {first['clip_rate']:.0%}"
     assert last["clip_rate"] < first["clip_rate"]
     assert last["mean_loss"] < first["mean_loss"]
+
+
+FD_STEPS = [10.0**-k for k in range(1, 11)]  # the lesson's h = 1e-1 ... 1e-10
+
+
+@pytest.mark.claim("01-fd-step")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_finite_difference_error_against_h_in_float64_and_float32(seed):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(3, generator=g, dtype=torch.float64)
+    target = torch.randn((), generator=g, dtype=torch.float64)
+    w = torch.randn(3, generator=g, dtype=torch.float64)
+
+    def log_cosh_loss(weights):
+        return torch.log(torch.cosh(x.to(weights.dtype) @ weights - target.to(weights.dtype)))
+
+    exact = w.clone().requires_grad_(True)
+    log_cosh_loss(exact).backward()
+    e64 = [relative_error(exact.grad, numerical_gradient(log_cosh_loss, w, h=h)) for h in FD_STEPS]
+    e32 = [
+        relative_error(exact.grad, numerical_gradient(log_cosh_loss, w.float(), h=h).double())
+        for h in FD_STEPS
+    ]
+    # float64: a hundredfold per tenfold h while truncation dominates; smallest at 1e-4 or 1e-5
+    # (near eps**(1/3) = 6e-6); rounding brings it back up by 1e-10.
+    assert 0.005 < e64[1] / e64[0] < 0.02, e64
+    best = FD_STEPS[int(np.argmin(e64))]
+    assert best in (1e-4, 1e-5), (best, e64)
+    assert e64[-1] > 10 * min(e64), e64
+    # float32: best at a far larger h; at h = 1e-6 a right gradient lands in the "wrong" band; from
+    # 1e-8 on w +- h rounds to (nearly) w and the estimate is lost.
+    assert FD_STEPS[int(np.argmin(e32))] in (1e-1, 1e-2, 1e-3), e32
+    assert error_band(e32[5]) == "wrong", e32
+    assert all(e > 0.5 for e in e32[7:]), e32
+
+
+@pytest.mark.claim("01-unclipped-baseline")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_unclipped_run_trains_too_and_ends_a_little_lower(seed):
+    clipped = _lesson_run(seed).epoch_summary()
+    seed_everything(seed)
+    X, y = make_regression(n_samples=256, n_features=8, seed=seed)
+    model = MLP(8, 1, hidden=32, depth=2)
+    loader = make_loader(X, y, batch_size=BATCH, seed=seed)
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    history = train(model, loader, torch.nn.functional.mse_loss, opt, epochs=EPOCHS)
+    unclipped = history.epoch_summary()
+    # It trains: the loss falls more than tenfold, no norm blows up, and it is ahead of the clipped
+    # run in the first epoch (where every clipped step was cut) and at the end.
+    assert unclipped[-1]["mean_loss"] < unclipped[0]["mean_loss"] / 10
+    assert float(history.norms_before.max()) < 12
+    assert unclipped[0]["mean_loss"] < clipped[0]["mean_loss"]
+    assert unclipped[-1]["mean_loss"] < clipped[-1]["mean_loss"]
