@@ -98,3 +98,35 @@ c.GenerateFeedback.preprocessors = [
     HideHiddenTests,
     CSSHTMLHeaderPreprocessor,
 ]
+
+# The student release drops the markers after claims that tests check (``<!-- claim: ... -->``,
+# an authors' note): StripClaimMarkers, before nbgrader's own preprocessors compute checksums.
+from nbgrader.preprocessors import (  # noqa: E402
+    ClearHiddenTests,
+    ClearMarkScheme,
+    ClearOutput,
+    ClearSolutions,
+    ComputeChecksums,
+    IncludeHeaderFooter,
+    InstantiateTests,
+    LockCells,
+    SaveCells,
+)
+
+from grader.preprocessors import StripClaimMarkers  # noqa: E402
+
+c.GenerateAssignment.preprocessors = [
+    IncludeHeaderFooter,
+    InstantiateTests,
+    LockCells,
+    ClearSolutions,
+    ClearOutput,
+    StripClaimMarkers,
+    CheckCellMetadata,
+    ComputeChecksums,
+    SaveCells,
+    ClearHiddenTests,
+    ClearMarkScheme,
+    ComputeChecksums,
+    CheckCellMetadata,
+]

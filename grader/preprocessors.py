@@ -38,6 +38,7 @@ and undoes its patch before the check.  Such code is deliberate and obvious on r
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from nbclient.util import run_sync
@@ -365,4 +366,39 @@ class HideHiddenTests(NbGraderPreprocessor):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+        return cell, resources
+
+
+#: The marker a lesson's markdown carries after a claim that a test checks
+#: (``<!-- claim: 01-fd-bands -->``, tests/claims/README.md): a note for the course's authors.
+_MARKER = r"<!-- claim: [A-Za-z0-9_.-]+ -->"
+#: (pattern, replacement), in order: a line that is only a marker goes; a marker that ends a line,
+#: or starts one, goes with the spaces beside it (the line's indentation stays); one inside a
+#: line leaves a single space.
+CLAIM_MARKER_RULES = [
+    (re.compile(rf"^[ \t]*{_MARKER}[ \t]*(\n|$)", re.M), ""),
+    (re.compile(rf"[ \t]*{_MARKER}[ \t]*$", re.M), ""),
+    (re.compile(rf"^([ \t]*){_MARKER}[ \t]*", re.M), r"\1"),
+    (re.compile(rf"[ \t]*{_MARKER}[ \t]*"), " "),
+]
+
+
+def strip_claim_markers(source: str) -> str:
+    """``source`` without its claim markers (see CLAIM_MARKER_RULES)."""
+    for pattern, replacement in CLAIM_MARKER_RULES:
+        source = pattern.sub(replacement, source)
+    return source
+
+
+class StripClaimMarkers(NbGraderPreprocessor):
+    """Drop the claim markers from the markdown of the student release (``generate_assignment``).
+
+    They are HTML comments, hidden when a notebook is rendered but shown when a student edits the
+    cell, and they name the course's test tooling; the instructor's solution notebook keeps them.
+    Runs before nbgrader computes the locked cells' checksums, so the release is consistent.
+    """
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type == "markdown" and "<!-- claim:" in cell.source:
+            cell.source = strip_claim_markers(cell.source)
         return cell, resources

@@ -57,3 +57,52 @@ def test_release_folders_hold_only_notebooks():
     for name in assignment_names():
         files = _tree(ROOT / "solutions" / name)
         assert all(f.endswith(".ipynb") for f in files), f"solutions/{name} holds non-notebook files {files}"
+
+
+@pytest.mark.parametrize("name", assignment_names())
+def test_the_release_drops_the_claim_markers_and_nothing_else_of_the_text(name):
+    from grader.preprocessors import strip_claim_markers
+
+    source = {
+        nbgrader_meta(c).get("grade_id"): c
+        for c in read_nb(ROOT / "solutions" / name / f"{name}.ipynb").cells
+    }
+    released = [
+        c for c in read_nb(ROOT / "notebooks" / name / f"{name}.ipynb").cells if c.cell_type == "markdown"
+    ]
+    assert not [c for c in released if "<!-- claim:" in c.source], (
+        f"{name}: a claim marker reached the release"
+    )
+    for cell in released:
+        meta = nbgrader_meta(cell)
+        if meta.get("solution"):
+            continue  # an answer cell: nbgrader puts its stub there
+        assert cell.source == strip_claim_markers(source[meta.get("grade_id")].source), meta.get("grade_id")
+
+
+def test_strip_claim_markers_keeps_lines_and_indentation():
+    from grader.preprocessors import strip_claim_markers
+
+    assert strip_claim_markers("a b. <!-- claim: 01-x --> (c d") == "a b. (c d"
+    assert strip_claim_markers("end. <!-- claim: 01-x -->\nnext") == "end.\nnext"
+    assert strip_claim_markers("one\n<!-- claim: 01-x -->\ntwo") == "one\ntwo"
+    assert strip_claim_markers("<!-- claim: 01-x --> This is\n") == "This is\n"
+    assert strip_claim_markers("  <!-- claim: a-b --> lead") == "  lead"
+    assert strip_claim_markers("no <!-- other comment --> here") == "no <!-- other comment --> here"
+
+
+def test_generate_assignment_runs_nbgraders_preprocessors_and_the_marker_strip_before_checksums():
+    from nbgrader.converters import GenerateAssignment
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from grader.preprocessors import StripClaimMarkers
+
+    ours = (
+        PyFileConfigLoader("nbgrader_config.py", path=str(ROOT))
+        .load_config()
+        .GenerateAssignment.preprocessors
+    )
+    default = list(GenerateAssignment().preprocessors)  # nbgrader 0.9.6's own list
+    assert [p for p in ours if p is not StripClaimMarkers] == default
+    names = [p.__name__ for p in ours]
+    assert names.index("StripClaimMarkers") < names.index("ComputeChecksums") < names.index("SaveCells")
