@@ -230,8 +230,14 @@ def _absolutes(q) -> dict[str, int]:
 
 #: Words that hedge a claim (whole words, any case).
 HEDGES = re.compile(
-    r"\b(may|might|can|could|often|usually|typically|mostly|some|about|roughly|less|more)\b", re.I
+    r"\b(may|might|can|could|often|usually|typically|mostly|most|some|about|roughly|approximately|likely"
+    r"|tends?|generally|rare|rarely|little|less|more)\b",
+    re.I,
 )
+
+
+def _hedges(q) -> dict[str, int]:
+    return {k: len(HEDGES.findall(str(q["options"][k]))) for k in "ABCD"}
 
 
 def _hedged(q) -> dict[str, int]:
@@ -280,7 +286,8 @@ FORM_RULES = {
     # Wrong options made wrong by overclaiming ("always", "never", "cannot", "only") leave the key as
     # the one hedged claim: a student who knows nothing picks the option with the fewest absolutes.
     "the option with the fewest absolute words": lambda q: {k: -n for k, n in _absolutes(q).items()},
-    # ... or counting the hedges too ("can", "often", "about") against the absolutes.
+    # ... or the option that hedges most ("can", "often", "about"), or hedges less absolutes.
+    "the option with the most hedges": lambda q: _hedges(q),
     "the option with the most hedges less absolutes": lambda q: _hedged(q),
     # A key worked out to a precise figure ("0.031 = 0.1 x 0.31") carries more digits than wrong
     # options that name a round number or none; the other way round, fewer.
@@ -321,6 +328,35 @@ def test_a_key_is_never_much_longer_or_shorter_than_every_wrong_option(q):
     assert min(wrong) <= KEY_MARGIN_FACTOR * key + KEY_MARGIN_CHARS, (
         f"{q['id']}: the key has {key} characters, every wrong option at least {min(wrong)}: rewrite the options to equal weight"
     )
+
+
+def sequence_scores(keys: str) -> dict[str, float]:
+    """What answering by position scores: each cyclic order of the letters (A B C D A ..., from
+    any letter, forwards or backwards), and "the previous question's key" (the first question is
+    then a guess, 1/4)."""
+    out: dict[str, float] = {}
+    for order in ("ABCD", "DCBA"):
+        for start in range(4):
+            out[f"{order} cycle from {order[start]}"] = sum(
+                k == order[(i + start) % 4] for i, k in enumerate(keys)
+            )
+    out["the previous key"] = 0.25 + sum(keys[i] == keys[i - 1] for i in range(1, len(keys)))
+    return out
+
+
+@pytest.mark.parametrize("quiz", QUIZ_IDS)
+def test_no_pattern_of_positions_scores_more_than_a_third(quiz):
+    keys = "".join(q["answer"] for q in build_quizzes.quiz_questions(QUESTIONS, quiz))
+    over = {rule: got for rule, got in sequence_scores(keys).items() if got > len(keys) / 3}
+    assert not over, f"{quiz}: keys {keys}: answering by {over} beats a third of {len(keys)}"
+
+
+def test_the_position_check_can_fail():
+    assert sequence_scores("ABCDABCD")["ABCD cycle from A"] == 8
+    assert sequence_scores("BCDABCDA")["ABCD cycle from B"] == 8
+    assert sequence_scores("DCBADCBA")["DCBA cycle from D"] == 8
+    assert sequence_scores("AABB")["the previous key"] == 2.25
+    assert max(sequence_scores("ACBDBDAC").values()) <= 8 / 3
 
 
 @pytest.mark.parametrize("quiz", QUIZ_IDS)

@@ -1,5 +1,5 @@
 # %% answer_q01
-answer_q01 = "c"
+answer_q01 = "d"
 
 # %% answer_q02
 answer_q02 = "b"
@@ -20,7 +20,7 @@ answer_q06 = "c"
 answer_q07 = "a"
 
 # %% answer_q08
-answer_q08 = "d"
+answer_q08 = "c"
 
 # %% answer_q09
 answer_q09 = "a"

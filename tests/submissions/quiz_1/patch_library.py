@@ -50,7 +50,7 @@ answer_q06 = "C"
 answer_q07 = "A"
 
 # %% answer_q08
-answer_q08 = "D"
+answer_q08 = "C"
 
 # %% answer_q09
 answer_q09 = "A"

@@ -1,6 +1,6 @@
 # %% answer_q01
 raise ValueError("not sure")
-answer_q01 = "C"
+answer_q01 = "D"
 
 # %% answer_q02
 raise ValueError("not sure")
@@ -22,7 +22,7 @@ answer_q06 = "C"
 answer_q07 = "A"
 
 # %% answer_q08
-answer_q08 = "D"
+answer_q08 = "C"
 
 # %% answer_q09
 answer_q09 = "A"

@@ -4,7 +4,7 @@ str = lambda *args: 'A'
 print = None
 isinstance = lambda *a: True
 len = lambda obj: 1
-answer_q01 = "C"
+answer_q01 = "D"
 
 # %% answer_q02
 answer_q02 = "B"
@@ -25,7 +25,7 @@ answer_q06 = "C"
 answer_q07 = "A"
 
 # %% answer_q08
-answer_q08 = "D"
+answer_q08 = "C"
 
 # %% answer_q09
 answer_q09 = "A"

@@ -1,5 +1,5 @@
 # %% answer_q01
-answer_q01 = "C  "
+answer_q01 = "D  "
 
 # %% answer_q02
 answer_q02 = "\tb\n"
@@ -20,7 +20,7 @@ answer_q06 = "\tc\n"
 answer_q07 = "  A"
 
 # %% answer_q08
-answer_q08 = " d "
+answer_q08 = " c "
 
 # %% answer_q09
 answer_q09 = "A  "

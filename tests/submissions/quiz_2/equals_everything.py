@@ -27,7 +27,7 @@ class SneakyStr(str):
 answer_q01 = AlwaysEqual()
 
 # %% answer_q02
-answer_q02 = SneakyStr("A")
+answer_q02 = SneakyStr("D")
 
 # %% answer_q03
 answer_q03 = AlwaysEqual()
@@ -57,7 +57,7 @@ answer_q10 = SneakyStr("B")
 answer_q11 = AlwaysEqual()
 
 # %% answer_q12
-answer_q12 = SneakyStr("C")
+answer_q12 = SneakyStr("A")
 
 # %% answer_q13
 answer_q13 = AlwaysEqual()

@@ -1,8 +1,8 @@
 # %% answer_q01
-answer_q01 = "D"
+answer_q01 = "A"
 
 # %% answer_q02
-answer_q02 = "A"
+answer_q02 = "D"
 
 # %% answer_q03
 answer_q03 = "D"
@@ -17,7 +17,7 @@ answer_q05 = "C"
 answer_q06 = "B"
 
 # %% answer_q07
-answer_q07 = "B"
+answer_q07 = "D"
 
 # %% answer_q08
 answer_q08 = "B"
@@ -32,7 +32,7 @@ answer_q10 = "C"
 answer_q11 = "A"
 
 # %% answer_q12
-answer_q12 = "D"
+answer_q12 = "B"
 
 # %% answer_q13
 answer_q13 = "D"

@@ -1,8 +1,8 @@
 # %% answer_q01
-answer_q01 = "d"
+answer_q01 = "a"
 
 # %% answer_q02
-answer_q02 = "a"
+answer_q02 = "d"
 
 # %% answer_q03
 answer_q03 = "d"
@@ -17,7 +17,7 @@ answer_q05 = "c"
 answer_q06 = "a"
 
 # %% answer_q07
-answer_q07 = "a"
+answer_q07 = "c"
 
 # %% answer_q08
 answer_q08 = "a"
@@ -32,7 +32,7 @@ answer_q10 = "b"
 answer_q11 = "d"
 
 # %% answer_q12
-answer_q12 = "c"
+answer_q12 = "a"
 
 # %% answer_q13
 answer_q13 = "c"

@@ -4,10 +4,10 @@ str = lambda *args: 'A'
 print = None
 isinstance = lambda *a: True
 len = lambda obj: 1
-answer_q01 = "D"
+answer_q01 = "A"
 
 # %% answer_q02
-answer_q02 = "A"
+answer_q02 = "D"
 
 # %% answer_q03
 answer_q03 = "D"
@@ -22,7 +22,7 @@ answer_q05 = "C"
 answer_q06 = "A"
 
 # %% answer_q07
-answer_q07 = "A"
+answer_q07 = "C"
 
 # %% answer_q08
 answer_q08 = "A"
@@ -37,7 +37,7 @@ answer_q10 = "B"
 answer_q11 = "D"
 
 # %% answer_q12
-answer_q12 = "C"
+answer_q12 = "A"
 
 # %% answer_q13
 answer_q13 = "C"

@@ -33,7 +33,7 @@ answer_q02 = SneakyStr("A")
 answer_q03 = AlwaysEqual()
 
 # %% answer_q04
-answer_q04 = SneakyStr("D")
+answer_q04 = SneakyStr("B")
 
 # %% answer_q05
 answer_q05 = AlwaysEqual()
@@ -63,7 +63,7 @@ answer_q12 = SneakyStr("D")
 answer_q13 = AlwaysEqual()
 
 # %% answer_q14
-answer_q14 = SneakyStr("B")
+answer_q14 = SneakyStr("D")
 
 # %% answer_q15
 answer_q15 = AlwaysEqual()

@@ -1,14 +1,14 @@
 # %% answer_q01
-answer_q01 = "a"
+answer_q01 = "c"
 
 # %% answer_q02
 answer_q02 = "a"
 
 # %% answer_q03
-answer_q03 = "c"
+answer_q03 = "a"
 
 # %% answer_q04
-answer_q04 = "d"
+answer_q04 = "b"
 
 # %% answer_q05
 answer_q05 = "b"
@@ -38,7 +38,7 @@ answer_q12 = "d"
 answer_q13 = "a"
 
 # %% answer_q14
-answer_q14 = "b"
+answer_q14 = "d"
 
 # %% answer_q15
 answer_q15 = "c"

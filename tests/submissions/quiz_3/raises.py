@@ -1,16 +1,16 @@
 # %% answer_q01
 raise ValueError("not sure")
-answer_q01 = "A"
+answer_q01 = "C"
 
 # %% answer_q02
 raise ValueError("not sure")
 answer_q02 = "A"
 
 # %% answer_q03
-answer_q03 = "C"
+answer_q03 = "A"
 
 # %% answer_q04
-answer_q04 = "D"
+answer_q04 = "B"
 
 # %% answer_q05
 answer_q05 = "B"
@@ -40,7 +40,7 @@ answer_q12 = "D"
 answer_q13 = "A"
 
 # %% answer_q14
-answer_q14 = "B"
+answer_q14 = "D"
 
 # %% answer_q15
 answer_q15 = "C"

@@ -1,14 +1,14 @@
 # %% answer_q01
-answer_q01 = "A  "
+answer_q01 = "C  "
 
 # %% answer_q02
 answer_q02 = "\ta\n"
 
 # %% answer_q03
-answer_q03 = "  C"
+answer_q03 = "  A"
 
 # %% answer_q04
-answer_q04 = " d "
+answer_q04 = " b "
 
 # %% answer_q05
 answer_q05 = "B  "
@@ -38,7 +38,7 @@ answer_q12 = " d "
 answer_q13 = "A  "
 
 # %% answer_q14
-answer_q14 = "\tb\n"
+answer_q14 = "\td\n"
 
 # %% answer_q15
 answer_q15 = "  C"
