@@ -92,17 +92,14 @@ def _digest(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def zygote(tmp_path_factory):
-    """The kernel fork server and a JUPYTER_PATH whose course kernelspec starts kernels from it."""
+    """A running kernel fork server; the value is a JUPYTER_PATH whose course kernelspec uses it."""
     folder = tmp_path_factory.mktemp("zygote")
     spec = json.loads((ROOT / "solutions" / "01_gradients" / "01_gradients.ipynb").read_text())["metadata"][
         "kernelspec"
     ]
     with Zygote(folder) as z:
         z.install_kernelspec(folder / "jupyter", spec["name"], spec["display_name"])
-        yield {
-            "zygote": z,
-            "JUPYTER_PATH": os.pathsep.join([str(folder / "jupyter"), os.environ.get("JUPYTER_PATH", "")]),
-        }
+        yield os.pathsep.join([str(folder / "jupyter"), os.environ.get("JUPYTER_PATH", "")])
 
 
 @pytest.fixture(scope="module", params=sample_assignments())
@@ -139,7 +136,7 @@ def graded(request, tmp_path_factory, zygote):
         capture_output=True,
         text=True,
         timeout=3600,
-        env={**os.environ, "JUPYTER_PATH": zygote["JUPYTER_PATH"]},
+        env={**os.environ, "JUPYTER_PATH": zygote},
     )
     assert proc.returncode == 0 and "; 0 could not be graded" in proc.stdout, (
         f"course.py autograde exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"

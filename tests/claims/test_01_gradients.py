@@ -27,13 +27,19 @@ def _lesson_run(seed: int, clipped: bool = True):
     return train(model, loader, torch.nn.functional.mse_loss, opt, epochs=EPOCHS, clip=clip)
 
 
-@pytest.mark.claim("01-fd-bands")
-@pytest.mark.parametrize("seed", SEEDS)
-def test_autograd_is_right_and_the_slip_is_wrong_by_finite_differences(seed):
+def _example(seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A random float64 version of the lesson's one-example linear model: inputs, target, weights."""
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(3, generator=g, dtype=torch.float64)
     target = torch.randn((), generator=g, dtype=torch.float64)
-    w = torch.randn(3, generator=g, dtype=torch.float64, requires_grad=True)
+    return x, target, torch.randn(3, generator=g, dtype=torch.float64)
+
+
+@pytest.mark.claim("01-fd-bands")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_autograd_is_right_and_the_slip_is_wrong_by_finite_differences(seed):
+    x, target, w = _example(seed)
+    w.requires_grad_(True)
 
     def loss_of(weights):
         return (x @ weights - target) ** 2
@@ -112,10 +118,7 @@ FD_STEPS = [10.0**-k for k in range(1, 11)]  # the lesson's h = 1e-1 ... 1e-10
 @pytest.mark.claim("01-fd-step")
 @pytest.mark.parametrize("seed", SEEDS)
 def test_finite_difference_error_against_h_in_float64_and_float32(seed):
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(3, generator=g, dtype=torch.float64)
-    target = torch.randn((), generator=g, dtype=torch.float64)
-    w = torch.randn(3, generator=g, dtype=torch.float64)
+    x, target, w = _example(seed)
 
     def log_cosh_loss(weights):
         return torch.log(torch.cosh(x.to(weights.dtype) @ weights - target.to(weights.dtype)))
