@@ -258,6 +258,45 @@ def _digits(q) -> dict[str, int]:
     return {k: sum(ch.isdigit() for ch in str(q["options"][k])) for k in "ABCD"}
 
 
+def _distance_to_mean(q) -> dict[str, float]:
+    """How far each option's length is from the mean length of the four."""
+    n = _lengths(q)
+    mean = sum(n.values()) / 4
+    return {k: abs(n[k] - mean) for k in "ABCD"}
+
+
+def _distinct_length_rank(rank: int):
+    """The rule "pick the option whose length is the rank-th largest of the distinct lengths": where
+    two options tie, ranks counted with repeats and ranks of distinct lengths part ways (with lengths
+    90, 90, 85, 80 the second distinct length is 85, the second counted with repeats is 90). Where
+    there are fewer distinct lengths than ``rank``, the shortest is meant."""
+
+    def score(q) -> dict[str, int]:
+        n = _lengths(q)
+        distinct = sorted(set(n.values()), reverse=True)
+        target = distinct[min(rank, len(distinct)) - 1]
+        return {k: int(n[k] == target) for k in "ABCD"}
+
+    return score
+
+
+def _word_count(q) -> dict[str, int]:
+    return {k: len(str(q["options"][k]).split()) for k in "ABCD"}
+
+
+def _tied_length(q) -> dict[str, int]:
+    """1 for an option whose length another option shares: a writer who evens out lengths may even out
+    the key's against one distractor."""
+    n = list(_lengths(q).values())
+    return {k: int(n.count(_lengths(q)[k]) > 1) for k in "ABCD"}
+
+
+def _question_overlap(q) -> dict[str, int]:
+    """The words an option shares with the question's own text."""
+    asked = _words(str(q["question"]))
+    return {k: len(_words(str(q["options"][k])) & asked) for k in "ABCD"}
+
+
 #: Rules a student could answer by without reading the question; ties are broken at random, so a
 #: question counts as the share of the tied options that is the key.
 FORM_RULES = {
@@ -295,6 +334,25 @@ FORM_RULES = {
     "the option with the fewest digits": lambda q: {k: -n for k, n in _digits(q).items()},
     # A key that shows its working ("lr x 0.05 = 0.005") against wrong options that only assert.
     "the option that shows a calculation": lambda q: _calculation(q),
+    # A writer who keeps the key from being the longest or the shortest tends to leave it the most
+    # average: nearest the mean length; one who pads or trims it, furthest from the mean.
+    "the option whose length is closest to the mean": lambda q: {k: -d for k, d in _distance_to_mean(q).items()},
+    "the option whose length is furthest from the mean": lambda q: _distance_to_mean(q),
+    # Length ranks again, counted over distinct lengths: ties evened out between a key and one
+    # distractor shift these ranks and not the ones above.
+    "the option of distinct length rank 1 (longest)": _distinct_length_rank(1),
+    "the option of distinct length rank 2": _distinct_length_rank(2),
+    "the option of distinct length rank 3": _distinct_length_rank(3),
+    "the option of distinct length rank 4 (shortest)": _distinct_length_rank(4),
+    "the option that shares its length with another": _tied_length,
+    # Length in words rather than in characters: long formulas and numbers are one word each.
+    "the option with the most words": lambda q: _word_count(q),
+    "the option with the fewest words": lambda q: {k: -n for k, n in _word_count(q).items()},
+    # The key that echoes the question's words, or the one that avoids them.
+    "the option that shares the most words with the question": lambda q: _question_overlap(q),
+    "the option that shares the fewest words with the question": lambda q: {
+        k: -n for k, n in _question_overlap(q).items()
+    },
 }
 
 
@@ -489,6 +547,27 @@ def test_the_form_checks_can_fail():
     assert expected_score([worked], FORM_RULES["the option with the most digits"]) == 1.0
     assert expected_score([worked], FORM_RULES["the option with the fewest digits"]) == 0.0
     assert expected_score([worked], FORM_RULES["the option that shows a calculation"]) == 1.0
+    # Lengths 90, 70, 50, 10 (mean 55): the key C, at 50, is nearest the mean; D furthest from it.
+    average = {"answer": "C", "options": {"A": "a" * 90, "B": "b" * 70, "C": "c" * 50, "D": "d" * 10}}
+    assert expected_score([average], FORM_RULES["the option whose length is closest to the mean"]) == 1.0
+    assert expected_score([average], FORM_RULES["the option whose length is furthest from the mean"]) == 0.0
+    # Lengths 90, 90, 85, 80 with the key at 85: rank 3 counted with repeats, rank 2 among distinct
+    # lengths; and the key is no option that shares its length.
+    evened = {"answer": "C", "options": {"A": "a" * 90, "B": "b" * 90, "C": "c" * 85, "D": "d" * 80}}
+    assert expected_score([evened], FORM_RULES["the option of length rank 3"]) == 1.0
+    assert expected_score([evened], FORM_RULES["the option of distinct length rank 2"]) == 1.0
+    assert expected_score([evened], FORM_RULES["the option of distinct length rank 3"]) == 0.0
+    assert expected_score([evened], FORM_RULES["the option that shares its length with another"]) == 0.0
+    # Counted in words, the long formula is one word and the key (four short words) the longest.
+    wordy = {"answer": "A", "options": {"A": "it is not clipped", "B": "lr*max_norm/total_norm", "C": "no", "D": "yes"}}
+    assert expected_score([wordy], FORM_RULES["the option with the most words"]) == 1.0
+    assert expected_score([wordy], FORM_RULES["the option of length rank 1 (longest)"]) == 0.0
+    echo = {
+        "question": "Which norm does clip_grad_norm_ return?",
+        "answer": "B",
+        "options": {"A": "The loss.", "B": "The norm clip_grad_norm_ saw.", "C": "Zero.", "D": "Nothing."},
+    }
+    assert expected_score([echo], FORM_RULES["the option that shares the most words with the question"]) == 1.0
 
 
 # --- Difficulty ---------------------------------------------------------------------------------------
