@@ -336,7 +336,9 @@ FORM_RULES = {
     "the option that shows a calculation": lambda q: _calculation(q),
     # A writer who keeps the key from being the longest or the shortest tends to leave it the most
     # average: nearest the mean length; one who pads or trims it, furthest from the mean.
-    "the option whose length is closest to the mean": lambda q: {k: -d for k, d in _distance_to_mean(q).items()},
+    "the option whose length is closest to the mean": lambda q: {
+        k: -d for k, d in _distance_to_mean(q).items()
+    },
     "the option whose length is furthest from the mean": lambda q: _distance_to_mean(q),
     # Length ranks again, counted over distinct lengths: ties evened out between a key and one
     # distractor shift these ranks and not the ones above.
@@ -409,7 +411,32 @@ def test_no_pattern_of_positions_scores_more_than_a_third(quiz):
     assert not over, f"{quiz}: keys {keys}: answering by {over} beats a third of {len(keys)}"
 
 
+def key_repeats(keys: str) -> int:
+    """How often a question's key is the previous question's key."""
+    return sum(keys[i] == keys[i - 1] for i in range(1, len(keys)))
+
+
+def min_key_repeats(n: int) -> int:
+    """The fewest repeats a quiz of ``n`` questions may have: one below the nearest whole number to what
+    random keys give, (n - 1) / 4."""
+    return max(0, round((n - 1) / 4) - 1)
+
+
+@pytest.mark.parametrize("quiz", QUIZ_IDS)
+def test_keys_repeat_the_previous_key_about_as_often_as_chance(quiz):
+    # A bank whose keys avoid repeating the previous key (a writer spreading letters by hand does) lets
+    # a student who knows the previous answer rule that letter out and guess among three: with no
+    # repeats at all that is 1/3 per question instead of 1/4 (an earlier bank: 4 repeats in 42 pairs).
+    keys = "".join(q["answer"] for q in build_quizzes.quiz_questions(QUESTIONS, quiz))
+    assert key_repeats(keys) >= min_key_repeats(len(keys)), (
+        f"{quiz}: keys {keys} repeat the previous key {key_repeats(keys)} times; random keys would "
+        f"about {(len(keys) - 1) / 4:.1f} times, at least {min_key_repeats(len(keys))} needed"
+    )
+
+
 def test_the_position_check_can_fail():
+    assert key_repeats("ABCDABCDABCD") == 0 < min_key_repeats(12) == 2
+    assert key_repeats("AABCDDBCCADB") == 3
     assert sequence_scores("ABCDABCD")["ABCD cycle from A"] == 8
     assert sequence_scores("BCDABCDA")["ABCD cycle from B"] == 8
     assert sequence_scores("DCBADCBA")["DCBA cycle from D"] == 8
@@ -559,7 +586,10 @@ def test_the_form_checks_can_fail():
     assert expected_score([evened], FORM_RULES["the option of distinct length rank 3"]) == 0.0
     assert expected_score([evened], FORM_RULES["the option that shares its length with another"]) == 0.0
     # Counted in words, the long formula is one word and the key (four short words) the longest.
-    wordy = {"answer": "A", "options": {"A": "it is not clipped", "B": "lr*max_norm/total_norm", "C": "no", "D": "yes"}}
+    wordy = {
+        "answer": "A",
+        "options": {"A": "it is not clipped", "B": "lr*max_norm/total_norm", "C": "no", "D": "yes"},
+    }
     assert expected_score([wordy], FORM_RULES["the option with the most words"]) == 1.0
     assert expected_score([wordy], FORM_RULES["the option of length rank 1 (longest)"]) == 0.0
     echo = {
@@ -567,7 +597,9 @@ def test_the_form_checks_can_fail():
         "answer": "B",
         "options": {"A": "The loss.", "B": "The norm clip_grad_norm_ saw.", "C": "Zero.", "D": "Nothing."},
     }
-    assert expected_score([echo], FORM_RULES["the option that shares the most words with the question"]) == 1.0
+    assert (
+        expected_score([echo], FORM_RULES["the option that shares the most words with the question"]) == 1.0
+    )
 
 
 # --- Difficulty ---------------------------------------------------------------------------------------

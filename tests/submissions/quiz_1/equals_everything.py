@@ -39,7 +39,7 @@ answer_q04 = SneakyStr("A")
 answer_q05 = AlwaysEqual()
 
 # %% answer_q06
-answer_q06 = SneakyStr("C")
+answer_q06 = SneakyStr("A")
 
 # %% answer_q07
 answer_q07 = AlwaysEqual()
@@ -51,7 +51,7 @@ answer_q08 = SneakyStr("C")
 answer_q09 = AlwaysEqual()
 
 # %% answer_q10
-answer_q10 = SneakyStr("B")
+answer_q10 = SneakyStr("C")
 
 # %% answer_q11
 answer_q11 = AlwaysEqual()

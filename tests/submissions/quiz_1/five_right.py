@@ -1,5 +1,5 @@
 # %% answer_q01
-answer_q01 = "D"
+answer_q01 = "B"
 
 # %% answer_q02
 answer_q02 = "B"
@@ -14,7 +14,7 @@ answer_q04 = "A"
 answer_q05 = "D"
 
 # %% answer_q06
-answer_q06 = "D"
+answer_q06 = "B"
 
 # %% answer_q07
 answer_q07 = "B"
@@ -26,7 +26,7 @@ answer_q08 = "D"
 answer_q09 = "B"
 
 # %% answer_q10
-answer_q10 = "C"
+answer_q10 = "D"
 
 # %% answer_q11
 answer_q11 = "D"

@@ -1,5 +1,5 @@
 # %% answer_q01
-answer_q01 = "d"
+answer_q01 = "b"
 
 # %% answer_q02
 answer_q02 = "b"
@@ -14,7 +14,7 @@ answer_q04 = "a"
 answer_q05 = "d"
 
 # %% answer_q06
-answer_q06 = "c"
+answer_q06 = "a"
 
 # %% answer_q07
 answer_q07 = "a"
@@ -26,7 +26,7 @@ answer_q08 = "c"
 answer_q09 = "a"
 
 # %% answer_q10
-answer_q10 = "b"
+answer_q10 = "c"
 
 # %% answer_q11
 answer_q11 = "c"

@@ -1,6 +1,6 @@
 # %% answer_q01
 raise ValueError("not sure")
-answer_q01 = "D"
+answer_q01 = "B"
 
 # %% answer_q02
 raise ValueError("not sure")
@@ -16,7 +16,7 @@ answer_q04 = "A"
 answer_q05 = "D"
 
 # %% answer_q06
-answer_q06 = "C"
+answer_q06 = "A"
 
 # %% answer_q07
 answer_q07 = "A"
@@ -28,7 +28,7 @@ answer_q08 = "C"
 answer_q09 = "A"
 
 # %% answer_q10
-answer_q10 = "B"
+answer_q10 = "C"
 
 # %% answer_q11
 answer_q11 = "C"

@@ -4,7 +4,7 @@ str = lambda *args: 'A'
 print = None
 isinstance = lambda *a: True
 len = lambda obj: 1
-answer_q01 = "D"
+answer_q01 = "B"
 
 # %% answer_q02
 answer_q02 = "B"
@@ -19,7 +19,7 @@ answer_q04 = "A"
 answer_q05 = "D"
 
 # %% answer_q06
-answer_q06 = "C"
+answer_q06 = "A"
 
 # %% answer_q07
 answer_q07 = "A"
@@ -31,7 +31,7 @@ answer_q08 = "C"
 answer_q09 = "A"
 
 # %% answer_q10
-answer_q10 = "B"
+answer_q10 = "C"
 
 # %% answer_q11
 answer_q11 = "C"

@@ -45,7 +45,7 @@ answer_q06 = SneakyStr("A")
 answer_q07 = AlwaysEqual()
 
 # %% answer_q08
-answer_q08 = SneakyStr("A")
+answer_q08 = SneakyStr("C")
 
 # %% answer_q09
 answer_q09 = AlwaysEqual()

@@ -20,7 +20,7 @@ answer_q06 = "B"
 answer_q07 = "D"
 
 # %% answer_q08
-answer_q08 = "B"
+answer_q08 = "D"
 
 # %% answer_q09
 answer_q09 = "A"
@@ -29,7 +29,7 @@ answer_q09 = "A"
 answer_q10 = "C"
 
 # %% answer_q11
-answer_q11 = "A"
+answer_q11 = "B"
 
 # %% answer_q12
 answer_q12 = "B"

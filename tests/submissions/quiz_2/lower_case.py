@@ -20,7 +20,7 @@ answer_q06 = "a"
 answer_q07 = "c"
 
 # %% answer_q08
-answer_q08 = "a"
+answer_q08 = "c"
 
 # %% answer_q09
 answer_q09 = "d"
@@ -29,7 +29,7 @@ answer_q09 = "d"
 answer_q10 = "b"
 
 # %% answer_q11
-answer_q11 = "d"
+answer_q11 = "a"
 
 # %% answer_q12
 answer_q12 = "a"

@@ -20,7 +20,7 @@ answer_q06 = "\ta\n"
 answer_q07 = "  C"
 
 # %% answer_q08
-answer_q08 = " a "
+answer_q08 = " c "
 
 # %% answer_q09
 answer_q09 = "D  "
@@ -29,7 +29,7 @@ answer_q09 = "D  "
 answer_q10 = "\tb\n"
 
 # %% answer_q11
-answer_q11 = "  D"
+answer_q11 = "  A"
 
 # %% answer_q12
 answer_q12 = " a "

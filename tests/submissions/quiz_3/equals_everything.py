@@ -45,7 +45,7 @@ answer_q06 = SneakyStr("C")
 answer_q07 = AlwaysEqual()
 
 # %% answer_q08
-answer_q08 = SneakyStr("C")
+answer_q08 = SneakyStr("B")
 
 # %% answer_q09
 answer_q09 = AlwaysEqual()

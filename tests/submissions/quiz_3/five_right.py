@@ -20,7 +20,7 @@ answer_q06 = "D"
 answer_q07 = "C"
 
 # %% answer_q08
-answer_q08 = "D"
+answer_q08 = "C"
 
 # %% answer_q09
 answer_q09 = "A"
@@ -29,7 +29,7 @@ answer_q09 = "A"
 answer_q10 = "B"
 
 # %% answer_q11
-answer_q11 = "C"
+answer_q11 = "A"
 
 # %% answer_q12
 answer_q12 = "A"

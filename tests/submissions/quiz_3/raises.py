@@ -22,7 +22,7 @@ answer_q06 = "C"
 answer_q07 = "B"
 
 # %% answer_q08
-answer_q08 = "C"
+answer_q08 = "B"
 
 # %% answer_q09
 answer_q09 = "D"
@@ -31,7 +31,7 @@ answer_q09 = "D"
 answer_q10 = "A"
 
 # %% answer_q11
-answer_q11 = "B"
+answer_q11 = "D"
 
 # %% answer_q12
 answer_q12 = "D"

@@ -20,7 +20,7 @@ answer_q06 = "CC"
 answer_q07 = "B"
 
 # %% answer_q08
-answer_q08 = "C)"
+answer_q08 = "B)"
 
 # %% answer_q09
 answer_q09 = "D"
@@ -29,7 +29,7 @@ answer_q09 = "D"
 answer_q10 = "A."
 
 # %% answer_q11
-answer_q11 = "B"
+answer_q11 = "D"
 
 # %% answer_q12
 answer_q12 = b"D"
