@@ -198,10 +198,27 @@ class GradNormMonitor:
             The spike step numbers, increasing.
         """
         self._sync()
+        return self._spike_steps(self._norms)
+
+    def loss_spikes(self) -> list[int]:
+        r"""Steps whose loss is a spike, by the same rule as :meth:`spikes`.
+
+        The loss of step :math:`t` is a spike when it exceeds ``spike_factor``
+        times the median of the last ``window`` finite losses before it (at
+        least 3). Steps recorded without a loss are skipped. Use it to put the
+        loss on the same footing as the norm: whichever spikes first warned first.
+
+        Returns:
+            The spike step numbers, increasing.
+        """
+        self._sync()
+        return self._spike_steps(self._losses)
+
+    def _spike_steps(self, values: list[float] | list[float | None]) -> list[int]:
         previous: deque[float] = deque(maxlen=self.window)
         out: list[int] = []
-        for step, x in enumerate(self._norms):
-            if not math.isfinite(x):
+        for step, x in enumerate(values):
+            if x is None or not math.isfinite(x):
                 continue
             if len(previous) >= 3 and x > self.spike_factor * statistics.median(previous):
                 out.append(step)

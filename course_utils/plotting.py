@@ -129,6 +129,7 @@ def plot_history(
     max_norm: float | None = None,
     title: str | None = None,
     log_norm: bool = True,
+    log_loss: bool = False,
 ) -> Figure:
     r"""Plot the loss and the global gradient norm of a run, step by step.
 
@@ -144,6 +145,9 @@ def plot_history(
         max_norm (float, optional): the clipping threshold to draw. Default: ``None``
         title (str, optional): the figure title. Default: a generic title
         log_norm (bool): log scale for the norm axis. Default: ``True``
+        log_loss (bool): log scale for the loss axis too, to compare loss and
+            norm on the same footing (a loss that is zero or negative cannot be
+            drawn on it and is left out). Default: ``False``
 
     Returns:
         A :class:`matplotlib.figure.Figure` with two axes.
@@ -154,12 +158,13 @@ def plot_history(
         max_norm = history.max_norm
     check_optional_str("title", title)
     check_bool("log_norm", log_norm)
+    check_bool("log_loss", log_loss)
     if len(h) == 0:
         raise ValueError("history must hold at least one recorded step, got an empty history")
 
     steps = h.steps
     marker = "o" if len(h) == 1 else None
-    losses = _finite_or_nan(h.losses)
+    losses = _finite_or_nan(h.losses, positive=log_loss)
     before = _finite_or_nan(h.norms_before, positive=log_norm)
     after = _finite_or_nan(h.norms_after, positive=log_norm)
     bad_steps = steps[h.nonfinite]
@@ -179,7 +184,10 @@ def plot_history(
         )
     ax_loss.set_title("Training loss per step")
     ax_loss.set_xlabel("optimizer step")
-    ax_loss.set_ylabel("training loss")
+    loss_log = log_loss and bool(np.any(np.isfinite(losses)))
+    if loss_log:
+        ax_loss.set_yscale("log")
+    ax_loss.set_ylabel("training loss" + (" (log scale)" if loss_log else ""))
 
     line = {"linewidth": 1.2, "marker": marker}
     ax_norm.plot(steps, before, color=PALETTE["orange"], label="before clipping", **line)

@@ -105,6 +105,21 @@ def test_spikes_need_three_previous_values() -> None:
     assert monitor.spikes() == [3]
 
 
+def test_loss_spikes_apply_the_norm_rule_to_the_losses() -> None:
+    monitor = GradNormMonitor(spike_factor=10.0, window=5)
+    norms = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 50.0, 1.0]
+    losses = [2.0, 2.0, 2.0, 30.0, None, math.inf, 2.0, 2.0]
+    for n, loss in zip(norms, losses):
+        monitor.record(n, loss=loss)
+    # step 3: 30 > 10 x median(2, 2, 2); steps 4 (no loss) and 5 (inf) are skipped and are not part
+    # of the window; the norm's spike is at step 6, where the loss is ordinary
+    assert monitor.loss_spikes() == [3]
+    assert monitor.spikes() == [6]
+    empty = GradNormMonitor()
+    empty.record(1.0)
+    assert empty.loss_spikes() == []
+
+
 def test_nonfinite_loss_counts() -> None:
     monitor = GradNormMonitor(1.0)
     monitor.record(0.5, loss=torch.tensor(math.nan))

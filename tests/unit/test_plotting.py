@@ -91,6 +91,9 @@ def test_plot_history(history: History) -> None:
     assert len(dashed) == 1 and dashed[0].get_ydata()[0] == 0.5
     assert ax_loss.get_shared_x_axes().joined(ax_loss, ax_norm)
     assert plot_history(history, log_norm=False).axes[1].get_yscale() == "linear"
+    assert ax_loss.get_yscale() == "linear" and "log" not in ax_loss.get_ylabel()
+    log_loss = plot_history(history, log_loss=True).axes[0]
+    assert log_loss.get_yscale() == "log" and "log scale" in log_loss.get_ylabel()
 
 
 def test_plot_history_marks_nonfinite_steps() -> None:
@@ -189,6 +192,7 @@ def test_many_lines_and_zero_values_raise_no_warnings() -> None:
         (lambda: plot_history(_nonfinite_history(), max_norm=-1.0), ValueError, "max_norm"),
         (lambda: plot_history(_nonfinite_history(), title=5), TypeError, "title"),
         (lambda: plot_history(_nonfinite_history(), log_norm="yes"), TypeError, "log_norm"),
+        (lambda: plot_history(_nonfinite_history(), log_loss=1), TypeError, "log_loss"),
         (lambda: plot_layer_norms([1.0, 2.0]), TypeError, "layer_norms"),
         (lambda: plot_layer_norms({}), ValueError, "layer_norms"),
         (lambda: plot_layer_norms(History()), ValueError, "layer_norms"),
