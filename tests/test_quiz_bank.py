@@ -297,6 +297,36 @@ def _question_overlap(q) -> dict[str, int]:
     return {k: len(_words(str(q["options"][k])) & asked) for k in "ABCD"}
 
 
+#: Marks of code in an option: underscores, backticks, brackets, and a dot between word characters
+#: (dotted names such as ``p.grad``, and decimals).
+CODE_MARKS = re.compile(r"[_`()\[\]]|\w\.\w")
+
+
+def _code_density(q) -> dict[str, float]:
+    """Code marks per word: a key written in the API's own terms can stand out among plain-prose ones."""
+    return {
+        k: len(CODE_MARKS.findall(str(q["options"][k]))) / max(1, len(str(q["options"][k]).split()))
+        for k in "ABCD"
+    }
+
+
+#: Words that turn a claim into a qualified one ("X, but Y"): the careful-sounding option.
+QUALIFIERS = re.compile(r"\b(but|although|though|while|yet|however)\b", re.I)
+
+
+def _qualifiers(q) -> dict[str, int]:
+    return {k: len(QUALIFIERS.findall(str(q["options"][k]))) for k in "ABCD"}
+
+
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
+
+
+def _new_numbers(q) -> dict[str, int]:
+    """Numbers in an option that the question does not state: a key worked out to a new figure."""
+    asked = {float(x) for x in NUMBER.findall(str(q["question"]))}
+    return {k: len({float(x) for x in NUMBER.findall(str(q["options"][k]))} - asked) for k in "ABCD"}
+
+
 #: Rules a student could answer by without reading the question; ties are broken at random, so a
 #: question counts as the share of the tied options that is the key.
 FORM_RULES = {
@@ -355,6 +385,10 @@ FORM_RULES = {
     "the option that shares the fewest words with the question": lambda q: {
         k: -n for k, n in _question_overlap(q).items()
     },
+    # Found by an adversary given only the release quizzes (each scored 7 of 18 on quiz 3 once):
+    "the option with the most code marks per word": _code_density,
+    "the option with a qualifier (but, although, ...)": _qualifiers,
+    "the option with the most numbers the question does not state": _new_numbers,
 }
 
 
@@ -600,6 +634,21 @@ def test_the_form_checks_can_fail():
     assert (
         expected_score([echo], FORM_RULES["the option that shares the most words with the question"]) == 1.0
     )
+    coded = {
+        "question": "Which call returns 2.5?",
+        "answer": "D",
+        "options": {
+            "A": "the norm",
+            "B": "it is 2.5 always",
+            "C": "nothing, but it prints",
+            "D": "p.grad.norm() = 7.1",
+        },
+    }
+    assert expected_score([coded], FORM_RULES["the option with the most code marks per word"]) == 1.0
+    assert expected_score([coded], FORM_RULES["the option with a qualifier (but, although, ...)"]) == 0.0
+    assert _qualifiers(coded)["C"] == 1
+    # 2.5 is in the question; 7.1 is new (and "p.grad.norm()" holds no number).
+    assert _new_numbers(coded) == {"A": 0, "B": 0, "C": 0, "D": 1}
 
 
 # --- Difficulty ---------------------------------------------------------------------------------------
