@@ -143,8 +143,10 @@ def test_xavier_and_he_keep_layer_gradients_level(seed):
     assert set(by_init) == {"normal", "default", "xavier", "he"}, f"the lesson compares {sorted(by_init)}"
     out = by_init
     n3, d = out["normal"], out["default"]
+    # The lesson's seed: 298, 1.49e-5, 3.47 and 8.3. On twenty seeds (0-4, 100-114): scale 3 first/last
+    # 133 to 1370; default first/last 3.3e-6 to 1.7e-3; Xavier's spread at most 7.5, He's at most 17.9.
     assert n3[0] / n3[-1] > 100, f"scale 3 first/last {n3[0] / n3[-1]:.3g}"
-    assert d[0] / d[-1] < 1e-3 and max(d) / min(d) > 1e3, f"default first/last {d[0] / d[-1]:.3g}"
+    assert d[0] / d[-1] < 1e-2 and max(d) / min(d) > 100, f"default first/last {d[0] / d[-1]:.3g}"
     for key in ("xavier", "he"):
         spread = max(out[key]) / min(out[key])
         assert spread < 20, f"{key}: largest/smallest {spread:.3g}"
@@ -291,6 +293,7 @@ def test_clipping_keeps_big_lr_finite_but_a_sane_lr_does_better(seed):
     clipped = _train_run(seed, LR_BIG, clip=ClipByNorm(MAX_NORM))
     sane = _train_run(seed, LR_SANE)
     assert len(clipped) == EPOCHS * 256 // BATCH and clipped.first_nonfinite_step is None
-    # The lesson's run (seed 0) clips every step; seeds 0-14 clip 95% to 100% of them.
-    assert clipped.clip_rate >= 0.9, f"clip rate {clipped.clip_rate:.2f}"
+    # The lesson's run (seed 0) clips every step; on twenty seeds (0-4, 100-114) 70% to 100% of them,
+    # and the clipped run's final loss is 2.0 to 5.8 times the sane run's.
+    assert clipped.clip_rate >= 0.6, f"clip rate {clipped.clip_rate:.2f}"
     assert clipped.losses[-10:].mean() > sane.losses[-10:].mean()
