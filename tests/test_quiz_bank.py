@@ -318,6 +318,15 @@ def _qualifiers(q) -> dict[str, int]:
     return {k: len(QUALIFIERS.findall(str(q["options"][k]))) for k in "ABCD"}
 
 
+#: Words that give a reason or a consequence ("X, since Y", "so Z"): distractors written with a
+#: justification clause, keys without one, leave the key as the option with the fewest.
+CAUSAL = re.compile(r"\b(since|which|so|because|hence|thus|therefore)\b", re.I)
+
+
+def _causal(q) -> dict[str, int]:
+    return {k: len(CAUSAL.findall(str(q["options"][k]))) for k in "ABCD"}
+
+
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
 
 
@@ -389,6 +398,11 @@ FORM_RULES = {
     "the option with the most code marks per word": _code_density,
     "the option with a qualifier (but, although, ...)": _qualifiers,
     "the option with the most numbers the question does not state": _new_numbers,
+    # ... and a second adversary: 38 options with more causal words than the fewest held 2 keys.
+    "the option with the fewest causal words (since, so, which, ...)": lambda q: {
+        k: -n for k, n in _causal(q).items()
+    },
+    "the option with the most causal words (since, so, which, ...)": _causal,
 }
 
 
@@ -649,6 +663,21 @@ def test_the_form_checks_can_fail():
     assert _qualifiers(coded)["C"] == 1
     # 2.5 is in the question; 7.1 is new (and "p.grad.norm()" holds no number).
     assert _new_numbers(coded) == {"A": 0, "B": 0, "C": 0, "D": 1}
+    justified = {
+        "answer": "B",
+        "options": {
+            "A": "It diverges, since lr is large.",
+            "B": "It converges.",
+            "C": "So it stalls.",
+            "D": "It oscillates, which is normal.",
+        },
+    }
+    assert (
+        expected_score(
+            [justified], FORM_RULES["the option with the fewest causal words (since, so, which, ...)"]
+        )
+        == 1.0
+    )
 
 
 # --- Difficulty ---------------------------------------------------------------------------------------
