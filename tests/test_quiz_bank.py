@@ -327,6 +327,11 @@ def _causal(q) -> dict[str, int]:
     return {k: len(CAUSAL.findall(str(q["options"][k]))) for k in "ABCD"}
 
 
+def _semicolons(q) -> dict[str, int]:
+    """Semicolons: the two-part "claim; consequence" form, if keys take it more than distractors."""
+    return {k: str(q["options"][k]).count(";") for k in "ABCD"}
+
+
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
 
 
@@ -403,6 +408,9 @@ FORM_RULES = {
         k: -n for k, n in _causal(q).items()
     },
     "the option with the most causal words (since, so, which, ...)": _causal,
+    # ... and a third: the only option with a semicolon was the key in all 4 such questions.
+    "the option with the most semicolons": _semicolons,
+    "the option with the fewest semicolons": lambda q: {k: -n for k, n in _semicolons(q).items()},
 }
 
 
@@ -678,6 +686,17 @@ def test_the_form_checks_can_fail():
         )
         == 1.0
     )
+    two_part = {
+        "answer": "D",
+        "options": {
+            "A": "It diverges.",
+            "B": "It stalls.",
+            "C": "It converges.",
+            "D": "It clips; the step shrinks.",
+        },
+    }
+    assert expected_score([two_part], FORM_RULES["the option with the most semicolons"]) == 1.0
+    assert expected_score([two_part], FORM_RULES["the option with the fewest semicolons"]) == 0.0
 
 
 # --- Difficulty ---------------------------------------------------------------------------------------
