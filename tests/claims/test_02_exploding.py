@@ -184,6 +184,12 @@ def test_big_lr_spikes_early_then_goes_nonfinite_and_sane_lr_learns(seed):
     # spike at step 3 to 9, the first non-finite step 9 to 23 steps after it.
     assert spikes and spikes[0] <= 10, f"first spike at {spikes[:1]}"
     assert bad[0] - spikes[0] >= 5, f"spike at {spikes[0]}, non-finite at {bad[0]}"
+    # Once it fires, the rule keeps firing: the median lags the climb (the lesson's run: every step
+    # from 3 to 25). On the twenty seeds every step from the first spike to the last finite one was a
+    # spike on 19; on seed 111 one step (8) of 17 was not.
+    climb = range(spikes[0], bad[0])
+    missed = [t for t in climb if t not in spikes]
+    assert len(missed) <= 1, f"steps {missed} of the climb {spikes[0]}..{bad[0] - 1} were not spikes"
     sane = _monitored_run(seed, LR_SANE)
     assert len(sane) == EPOCHS * 256 // BATCH
     assert not sane.spikes() and not sane.nonfinite_steps()
