@@ -23,6 +23,8 @@ __all__ = [
     "as_float",
     "expect_close",
     "forbid_functions",
+    "HostReads",
+    "forbid_host_reads",
     "uses_names",
     "check_global_norm",
     "require_names",
@@ -210,6 +212,70 @@ def forbid_functions(reason: str, *targets: tuple[Any, str]) -> Iterator[None]:
     finally:
         for obj, name, original in saved:
             setattr(obj, name, original)
+
+
+#: The ``torch.Tensor`` methods that copy a tensor's value into Python.  On a GPU each waits
+#: until every queued operation has finished (a device sync); ``bool`` is what ``if tensor:`` and
+#: ``if a > b:`` call.
+HOST_READS = ("item", "tolist", "numpy", "__bool__", "__float__", "__int__", "__index__", "__complex__")
+
+
+class HostReads:
+    """What :func:`forbid_host_reads` saw: ``reads`` lists the methods called, in order."""
+
+    def __init__(self) -> None:
+        self.reads: list[str] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.reads)
+
+    def describe(self) -> str:
+        names = {
+            "__bool__": "bool(tensor) (an `if`, `and`, `or`, `not`, `min` or `max` on a tensor)",
+            "__float__": "float(tensor) (also math functions of a tensor)",
+            "item": ".item() (also printing or formatting a tensor)",
+            "__int__": "int(tensor)",
+            "__index__": "a tensor used as an index or range bound",
+            "__complex__": "complex(tensor)",
+        }
+        seen = list(dict.fromkeys(self.reads))
+        return ", ".join(names.get(r, f".{r}()") for r in seen)
+
+
+@contextlib.contextmanager
+def forbid_host_reads() -> Iterator[HostReads]:
+    """Within the block, record every call that copies a tensor's value into Python.
+
+    The calls listed in :data:`HOST_READS` still work (so a submission cannot tell it is
+    watched by a changed result), but each is recorded in the yielded :class:`HostReads`, which
+    the caller checks after the block: recording rather than raising means a ``try``/``except``
+    in the checked code cannot hide a read.  The originals are restored on exit, even after an
+    error.  On a CPU this is the stand-in for ``torch.cuda.set_sync_debug_mode("error")``, which
+    catches the same reads as device syncs on a GPU.
+    """
+    seen = HostReads()
+    saved = {name: getattr(torch.Tensor, name) for name in HOST_READS}
+    # Methods torch.Tensor inherits (from torch._C.TensorBase) are removed again on exit, not copied in.
+    own = {name for name in HOST_READS if name in vars(torch.Tensor)}
+
+    def recording(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def wrapper(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+            seen.reads.append(name)
+            return original(self, *args, **kwargs)
+
+        return wrapper
+
+    try:
+        for name, original in saved.items():
+            setattr(torch.Tensor, name, recording(name, original))
+        yield seen
+    finally:
+        for name, original in saved.items():
+            if name in own:
+                setattr(torch.Tensor, name, original)
+            else:
+                delattr(torch.Tensor, name)
 
 
 _BUILTIN_NORMS = ("get_total_norm", "clip_grad_norm_", "clip_grad_norm", "clip_grads_with_norm_")

@@ -154,3 +154,110 @@ def test_item_loop_and_vectorised_norm_take_similar_time_on_cpu(seed):
     med = {k: statistics.median(v) for k, v in runs.items()}
     assert 0.5 < med["item"] / med["vec"] < 2.0, med
     assert 0.5 < med["item"] / med["torch"] < 2.0, med
+
+
+@pytest.mark.claim("04-no-branch")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_only_a_nan_norm_tells_the_multiply_from_both_branches(seed):
+    def always(grad, total):
+        return grad * torch.clamp(1.0 / (total + 1e-6), max=1.0)
+
+    def if_norm_above(grad, total):
+        return grad * (1.0 / (total + 1e-6)) if total > 1.0 else grad
+
+    def if_coef_below_one(grad, total):
+        coef = 1.0 / (total + 1e-6)
+        return grad * coef if coef < 1 else grad
+
+    gen = torch.Generator().manual_seed(seed)
+    direction = torch.randn(6, generator=gen, dtype=torch.float64)
+    direction /= direction.norm()
+    hair_below, at_threshold = direction * (1 - 5e-7), direction.clone()
+    nan_grad = direction.clone()
+    nan_grad[int(torch.randint(6, (1,), generator=gen))] = math.nan
+    for grad in (hair_below, at_threshold, nan_grad):
+        total = torch.nn.utils.get_total_norm([grad])
+        ps = params_with_grads(grad.tolist(), dtype=torch.float64)
+        torch.nn.utils.clip_grad_norm_(ps, 1.0)
+        assert torch.equal(ps[0].grad.nan_to_num(), always(grad, total).nan_to_num())
+        assert torch.equal(ps[0].grad.isnan(), always(grad, total).isnan())
+    # Against `if total_norm > max_norm` the hair below and the threshold differ ...
+    for grad in (hair_below, at_threshold):
+        total = torch.nn.utils.get_total_norm([grad])
+        assert torch.equal(if_norm_above(grad, total), grad)
+        assert always(grad, total).norm().item() < grad.norm().item() - 4e-7
+        # ... against `if clip_coef < 1` they do not.
+        assert torch.equal(if_coef_below_one(grad, total), always(grad, total))
+    # A NaN norm: both branches leave the gradient as it was, the multiply makes it all NaN.
+    total = torch.nn.utils.get_total_norm([nan_grad])
+    assert math.isnan(total.item())
+    for branch in (if_norm_above, if_coef_below_one):
+        assert branch(nan_grad, total) is nan_grad
+    assert bool(always(nan_grad, total).isnan().all())
+
+
+@pytest.mark.claim("04-foreach")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_foreach_groups_by_dtype_and_matches_the_loop(seed):
+    from torch.utils._foreach_utils import _group_tensors_by_device_and_dtype
+
+    seed_everything(seed)
+    mixed = [torch.randn(4, 3), torch.randn(5, dtype=torch.float64), torch.randn(3)]
+    groups = _group_tensors_by_device_and_dtype([mixed])
+    assert sorted(str(dtype) for _, dtype in groups) == ["torch.float32", "torch.float64"]
+    for (_, _), ([tensors], _) in groups.items():
+        for n, g in zip(torch._foreach_norm(tensors, 2.0), tensors):
+            assert torch.equal(n, torch.linalg.vector_norm(g))
+    by_foreach = torch.nn.utils.get_total_norm(mixed, foreach=True)
+    by_loop = torch.nn.utils.get_total_norm(mixed, foreach=False)
+    assert torch.equal(by_foreach, by_loop) and by_foreach.dtype == torch.float64
+    one, two = params_with_grads(*mixed), params_with_grads(*mixed)
+    torch.nn.utils.clip_grad_norm_(one, 0.5, foreach=True)
+    torch.nn.utils.clip_grad_norm_(two, 0.5, foreach=False)
+    assert all(torch.equal(a.grad, b.grad) for a, b in zip(one, two))
+
+
+OPT_LR, OPT_STEPS, OPT_MAX_NORMS = lesson_settings("04_clip_norm", "OPT_LR", "OPT_STEPS", "OPT_MAX_NORMS")
+
+
+def _last_clipped_step(optimizer_cls, max_norm, seed, **kwargs):
+    """The lesson's run: OPT_STEPS clipped full-batch steps; the last step's length and cosine."""
+    seed_everything(seed)
+    X, y = make_regression(n_samples=256, n_features=8, seed=0)
+    model = MLP(8, 1, hidden=32, depth=2)
+    opt = optimizer_cls(model.parameters(), lr=OPT_LR, **kwargs)
+
+    def flat(ts):
+        return torch.cat([t.detach().reshape(-1) for t in ts]).double()
+
+    n_clipped = 0
+    for _ in range(OPT_STEPS):
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(X), y).backward()
+        n_clipped += int(torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm) > max_norm)
+        g, before = flat(p.grad for p in model.parameters()), flat(model.parameters())
+        opt.step()
+    step = flat(model.parameters()) - before
+    cos = torch.nn.functional.cosine_similarity(step, -g, dim=0).item()
+    return step.norm().item() / (OPT_LR * max_norm), cos, n_clipped
+
+
+@pytest.mark.claim("04-optimizer-steps")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_what_sgd_momentum_and_adam_make_of_the_clipped_gradient(seed):
+    bound = (1 - 0.9**OPT_STEPS) / (1 - 0.9)
+    adam = {}
+    for max_norm in OPT_MAX_NORMS:
+        ratio, cos, n = _last_clipped_step(torch.optim.SGD, max_norm, seed)
+        assert n == OPT_STEPS, "the lesson's runs clip every step"
+        # The step is new minus old float32 weights: rounding leaves the cosine 1 to about 2e-6.
+        assert ratio == pytest.approx(1.0, abs=1e-5) and cos > 1 - 1e-5
+        ratio, cos, n = _last_clipped_step(torch.optim.SGD, max_norm, seed, momentum=0.9)
+        # Measured on seeds 0-4: 6.17-6.29 x at max_norm 0.5 (cosine 0.91-0.95), 6.51 x at 0.05.
+        assert n == OPT_STEPS and 5.0 < ratio <= bound * (1 + 1e-6) and cos < 1 - 1e-4
+        ratio, cos, n = _last_clipped_step(torch.optim.Adam, max_norm, seed)
+        # Measured on seeds 0-4: 17.7-25.5 x lr*max_norm at 0.5, cosine 0.005-0.37.
+        assert n == OPT_STEPS and ratio > 10 and cos < 0.5
+        adam[max_norm] = ratio * OPT_LR * max_norm
+    lengths = list(adam.values())
+    assert max(lengths) == pytest.approx(min(lengths), rel=1e-3), adam

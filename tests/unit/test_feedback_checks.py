@@ -12,6 +12,7 @@ from course_utils.checks import (
     check_global_norm,
     expect_close,
     forbid_functions,
+    forbid_host_reads,
     params_with_grads,
     uses_names,
 )
@@ -104,6 +105,60 @@ def test_forbid_functions_restores_originals_even_after_errors():
         with forbid_functions("nope", (u, "get_total_norm")):
             u.get_total_norm([torch.ones(2)])
     assert u.get_total_norm is original
+
+
+@pytest.mark.parametrize(
+    "read, name",
+    [
+        (lambda t: t.item(), ".item()"),
+        (lambda t: float(t), "float(tensor)"),
+        (lambda t: int(t), "int(tensor)"),
+        (lambda t: t.tolist(), ".tolist()"),
+        (lambda t: t.numpy(), ".numpy()"),
+        (lambda t: 1 if t > 0 else 0, "bool(tensor)"),
+        (lambda t: min(t, torch.tensor(1.0)), "bool(tensor)"),
+        (lambda t: [0, 1, 2][t.long()], "index"),
+    ],
+)
+def test_forbid_host_reads_records_every_read_and_changes_no_result(read, name):
+    t = torch.tensor(2.0)
+    expected = read(t)
+    with forbid_host_reads() as seen:
+        got = read(t)
+    assert seen and name in seen.describe()
+    assert type(got) is type(expected) and (
+        got == expected if not hasattr(got, "shape") else (got == expected).all()
+    )
+
+
+def test_forbid_host_reads_sees_reads_a_try_hides_and_restores_the_methods():
+    originals = {name: getattr(torch.Tensor, name) for name in ("item", "__bool__", "__float__")}
+
+    def hides_its_read(t):
+        try:
+            return t.item()
+        except Exception:
+            return 0.0
+
+    with forbid_host_reads() as seen:
+        hides_its_read(torch.tensor(3.0))
+    assert seen.reads == ["item"]
+    assert all(getattr(torch.Tensor, k) is v for k, v in originals.items())
+    with pytest.raises(ZeroDivisionError):
+        with forbid_host_reads():
+            1 / 0
+    assert all(getattr(torch.Tensor, k) is v for k, v in originals.items())
+
+
+def test_forbid_host_reads_passes_vectorised_clipping():
+    ps = params_with_grads([3.0, 4.0], [[1.0, -2.0]], None)
+    with forbid_host_reads() as seen:
+        grads = [p.grad for p in ps if p.grad is not None]
+        total = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+        coef = torch.clamp(1.0 / (total + 1e-6), max=1.0)
+        torch._foreach_mul_(grads, coef)
+        torch.nn.utils.clip_grad_norm_(ps, 1.0)
+    assert not seen, seen.describe()
 
 
 def test_uses_names_looks_into_nested_functions():
