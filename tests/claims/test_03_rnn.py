@@ -30,7 +30,7 @@ SEQ_LEN, N_SAMPLES, BATCH = lesson_settings("03_rnn", "SEQ_LEN", "N_SAMPLES", "B
 RNN_HIDDEN, INIT_RHO, LR, MOMENTUM, EPOCHS, RNN_MAX_NORM = lesson_settings(
     "03_rnn", "RNN_HIDDEN", "INIT_RHO", "LR", "MOMENTUM", "EPOCHS", "RNN_MAX_NORM"
 )
-GATE_T, GATE_HIDDEN, FORGET_BIAS = lesson_settings("03_rnn", "GATE_T", "GATE_HIDDEN", "FORGET_BIAS")
+GATE_T, GATE_HIDDEN, GATE_BIAS = lesson_settings("03_rnn", "GATE_T", "GATE_HIDDEN", "GATE_BIAS")
 
 
 def random_recurrent_matrix(n, rho, seed):
@@ -111,15 +111,19 @@ def adding_run(clip, seed):
 @pytest.mark.claim("03-adding-clipping-learns")
 @pytest.mark.parametrize("seed", SEEDS)
 def test_unclipped_rnn_blows_up_and_clipped_rnn_learns(seed):
+    # The lesson's run: non-finite at step 46; clipped, largest raw norm 6.44, 9% clipped, last-100 mean
+    # loss 0.00587. On fifteen seeds (0-4, 100-109): the unclipped run went non-finite at steps 32-56 on
+    # 14 of them (seed 102 stayed finite); clipped, the largest raw norm was 5.6-33.5, the clip rate
+    # 9-29% and the last-100 mean loss 0.0032-0.0088.
     plain = adding_run(None, seed)
     assert plain.first_nonfinite_step is not None and plain.first_nonfinite_step < 100
     finite = plain.norms_before[np.isfinite(plain.norms_before)]
     assert finite.max() > 1e3 * finite[0], "the unclipped norm should climb by orders of magnitude"
     clipped = adding_run(ClipByNorm(RNN_MAX_NORM), seed)
     assert clipped.first_nonfinite_step is None and len(clipped) == EPOCHS * (N_SAMPLES // BATCH)
-    assert np.mean(clipped.losses[-100:]) < 0.05, "the clipped run should end far below 1/6"
-    assert clipped.norms_before.max() < 20.0
-    assert clipped.clip_rate < 0.5
+    assert np.mean(clipped.losses[-100:]) < 0.015, "the clipped run should end far below 1/6"
+    assert clipped.norms_before.max() < 50.0
+    assert 0.05 < clipped.clip_rate < 0.4
 
 
 @pytest.mark.claim("03-clip-no-vanish")
@@ -142,10 +146,10 @@ def _ratio(kind, seed):
     if kind == "rnn":
         net = torch.nn.RNN(2, GATE_HIDDEN, batch_first=True)
     else:
-        net = torch.nn.LSTM(2, GATE_HIDDEN, batch_first=True)
-        if kind == "lstm_open":
+        net = (torch.nn.LSTM if kind.startswith("lstm") else torch.nn.GRU)(2, GATE_HIDDEN, batch_first=True)
+        if kind.endswith("_open"):  # the LSTM's forget gate, the GRU's update gate
             with torch.no_grad():
-                net.bias_hh_l0[GATE_HIDDEN : 2 * GATE_HIDDEN] = FORGET_BIAS
+                net.bias_hh_l0[GATE_HIDDEN : 2 * GATE_HIDDEN] = GATE_BIAS
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(16, GATE_T, 2, generator=g).requires_grad_()
     out, _ = net(x)
@@ -160,3 +164,66 @@ def test_an_lstm_with_open_forget_gates_keeps_the_long_range_gradient(seed):
     assert _ratio("rnn", seed) < 1e-10
     assert _ratio("lstm", seed) < 1e-10
     assert _ratio("lstm_open", seed) > 1e-3
+    # Measured on seeds 0-4 and 100-102: the default GRU 8e-21 to 2e-19, with update bias 3
+    # 2.7e-3 to 1.8e-2.
+    assert _ratio("gru", seed) < 1e-10
+    assert _ratio("gru_open", seed) > 1e-3
+
+
+@pytest.mark.claim("03-gated-keeps-gradient")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_nn_rnn_default_init_has_spectral_radius_below_one_and_norm_above(seed):
+    # The lesson's W_hh: spectral radius 0.660, largest singular value 1.093; seeds 0-4: 0.57-0.68
+    # and 1.06-1.12 (about 1/sqrt(3) = 0.58 for large hidden sizes).
+    torch.manual_seed(seed)
+    W = torch.nn.RNN(2, GATE_HIDDEN, batch_first=True).weight_hh_l0.detach()
+    assert 0.45 < spectral_radius(W) < 0.8
+    assert torch.linalg.matrix_norm(W, 2).item() > 1.0
+
+
+SWEEP_LENGTHS, SWEEP_SEEDS = lesson_settings("03_rnn", "SWEEP_LENGTHS", "SWEEP_SEEDS")
+SWEEP_RHO, SWEEP_LR, SWEEP_SAMPLES, SWEEP_BATCH, SWEEP_EPOCHS = lesson_settings(
+    "03_rnn", "SWEEP_RHO", "SWEEP_LR", "SWEEP_SAMPLES", "SWEEP_BATCH", "SWEEP_EPOCHS"
+)
+
+
+def _sweep_peak(seq_len, clipped, seed):
+    """The lesson's length sweep: the largest loss over the first (inf once non-finite)."""
+    X, y = make_adding_problem(SWEEP_SAMPLES, seq_len, seed=0)
+    seed_everything(seed)
+    model = VanillaRNN(2, RNN_HIDDEN, 1, spectral_radius=SWEEP_RHO)
+    loader = make_loader(X, y, batch_size=SWEEP_BATCH, seed=seed)
+    opt = torch.optim.SGD(model.parameters(), lr=SWEEP_LR, momentum=MOMENTUM)
+    h = train(
+        model,
+        loader,
+        torch.nn.functional.mse_loss,
+        opt,
+        epochs=SWEEP_EPOCHS,
+        clip=ClipByNorm(RNN_MAX_NORM) if clipped else None,
+    )
+    return math.inf if h.first_nonfinite_step is not None else float(h.losses.max() / h.losses[0])
+
+
+@pytest.mark.claim("03-length-sweep")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_clipping_keeps_every_length_in_check(seed):
+    # On twelve seeds (0-5, 100-105) no clipped run rose above 1.3 times its first loss at any length,
+    # and no unclipped run blew up at T = 10.
+    for seq_len in SWEEP_LENGTHS:
+        assert _sweep_peak(seq_len, True, seed) < 2.0, f"T = {seq_len}: the clipped run blew up"
+    assert _sweep_peak(min(SWEEP_LENGTHS), False, seed) < 10, (
+        "the unclipped run blew up at the shortest length"
+    )
+
+
+@pytest.mark.claim("03-length-sweep")
+def test_the_longest_sequences_blow_up_more_often_than_the_shortest():
+    # Unclipped runs that blew up, on twelve seeds (0-5, 100-105): 0, 3, 1 and 5 of 12 at T = 10, 20,
+    # 40, 80 -- more at 80 than at 10, not steadily in between (the lesson says a count of 1 or 2 of 3
+    # can change with the seed). On SEEDS: 0 at T = 10, 3 of 5 at T = 80.
+    counts = {
+        seq_len: sum(_sweep_peak(seq_len, False, seed) > 10 for seed in SEEDS)
+        for seq_len in (min(SWEEP_LENGTHS), max(SWEEP_LENGTHS))
+    }
+    assert counts[max(SWEEP_LENGTHS)] >= counts[min(SWEEP_LENGTHS)] + 2, counts
