@@ -105,6 +105,8 @@ def test_norm_after_clipping_is_capped_and_unchanged_below_the_threshold(seed):
 @pytest.mark.claim("01-clipping-fades")
 @pytest.mark.parametrize("seed", SEEDS)
 def test_clipping_is_frequent_early_and_rare_late(seed):
+    # Ten fresh seeds (100-109): the first epoch fully or mostly clipped on all ten, the last epoch less
+    # clipped on nine; on seed 100 (larger gradients throughout) every step of every epoch was clipped.
     summary = _lesson_run(seed).epoch_summary()
     first, last = summary[0], summary[-1]
     assert first["clip_rate"] >= 0.5, f"first epoch clipped only {first['clip_rate']:.0%}"
@@ -146,6 +148,9 @@ def test_finite_difference_error_against_h_in_float64_and_float32(seed):
 @pytest.mark.claim("01-unclipped-baseline")
 @pytest.mark.parametrize("seed", SEEDS)
 def test_the_unclipped_run_trains_too_and_ends_a_little_lower(seed):
+    # Ten fresh seeds (100-109): on nine the unclipped run was ahead in the first and the last epoch
+    # with a largest norm of 3.9-7.7; on seed 100 it ended behind (0.4616 against 0.4363), largest norm
+    # 13.2. The lesson states its own run only ("this run does not need clipping").
     clipped = _lesson_run(seed).epoch_summary()
     history = _lesson_run(seed, clipped=False)
     unclipped = history.epoch_summary()

@@ -75,6 +75,8 @@ def rule_max_norm(norms):
 @pytest.mark.claim("06-unclipped-unstable")
 @pytest.mark.parametrize("seed", SEEDS)
 def test_unclipped_run_is_unstable_and_clipping_stabilises_it(seed):
+    # Ten fresh seeds (100-109): true on nine; on 106 (a harder data set: every clipped loss near 0.3)
+    # the norm-clipped run reached 87.9% clean accuracy, below the 90% the lesson's run passes.
     plain, plain_loss, _ = outlier_run("none", None, seed=seed)
     by_norm, norm_loss, norm_acc = outlier_run("norm", MAX_NORM, seed=seed)
     by_value, value_loss, value_acc = outlier_run("value", CLIP_VALUE, seed=seed)
@@ -178,6 +180,8 @@ def test_large_lr_with_loose_threshold_is_worse(seed):
 @pytest.mark.claim("06-fallback-order")
 @pytest.mark.parametrize("seed", SEEDS)
 def test_sensible_setting_ends_with_the_lowest_epoch_loss(seed):
+    # Ten fresh seeds (100-109): true on six. On 102, 104, 105 and 107 another setting ended lower
+    # (on 104 and 107 lr 2 with max_norm 5 reached 0.022 and 0.0014): the lesson says "on this seed".
     def last_epoch(h):
         return h.epoch_summary()[-1]["mean_loss"]
 
