@@ -194,12 +194,12 @@ def test_sensible_setting_ends_with_the_lowest_epoch_loss(seed):
     assert all(sensible < last_epoch(h) for h in others), [last_epoch(h) for h in others]
 
 
-MORE_SEEDS = lesson_settings("06_threshold", "MORE_SEEDS")
+MORE_SEEDS, BAND = lesson_settings("06_threshold", "MORE_SEEDS", "BAND")
 
 
 @pytest.mark.claim("06-seed-check")
 def test_the_band_holds_on_every_lesson_seed_and_100_does_not():
-    # The lesson's check: seed 0 and MORE_SEEDS. Measured there: 0.5 and 5 within 9% on every seed;
+    # The lesson's check: seed 0 and MORE_SEEDS. Measured there: 0.5 to 10 within 4-14% per seed;
     # 100 more than twice the loss of 5 on seeds 1 and 3; lr 2 with 5 worse than with 0.5 and than
     # lr 0.1 with 5 on all five. On ten fresh seeds (100-109): the band 0.5-10 within 30% on all ten,
     # 100 more than twice on five of them, and lr 2 with 5 lost both comparisons on seven (on 104, 105
@@ -207,8 +207,9 @@ def test_the_band_holds_on_every_lesson_seed_and_100_does_not():
     seeds = (0, *MORE_SEEDS)
     far_worse, lost = [], []
     for seed in seeds:
-        low, mid, high = (outlier_run("norm", t, seed=seed)[1] for t in (0.5, 5.0, 100.0))
-        assert max(low, mid) < 1.15 * min(low, mid), (seed, low, mid)
+        band = [outlier_run("norm", t, seed=seed)[1] for t in BAND]
+        mid, high = outlier_run("norm", 5.0, seed=seed)[1], outlier_run("norm", 100.0, seed=seed)[1]
+        assert max(band) < 1.2 * min(band), (seed, band)
         if high > 2 * mid:
             far_worse.append(seed)
         big_tight = outlier_run("norm", 0.5, lr=2.0, seed=seed)[1]
