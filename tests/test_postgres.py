@@ -289,6 +289,13 @@ def _cells(view: dict) -> dict[str, tuple[float, ...]]:
 def term(server, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("pg-term")
     course = make_course_copy(tmp / "course")
+    # The heap limit at 1 GiB instead of 4, as in test_workflow's term: the fills_memory student then
+    # reaches it after five 200 MB tensors. At 4 GiB, with four grading kernels on two cores, filling it
+    # took longer than the cell timeout once (a CI run of stop 21): the test raced the clock.
+    config = course / "nbgrader_config.py"
+    text = config.read_text()
+    assert "GRADING_MEMORY_GB = 4\n" in text
+    config.write_text(text.replace("GRADING_MEMORY_GB = 4\n", "GRADING_MEMORY_GB = 1\n"))
     out = {"course": course}
     out["release"] = cli(course, "--db", server.url, "release", A)
     inbox = tmp / "inbox"
