@@ -104,7 +104,14 @@ def test_an_interrupt_reaches_the_kernel_and_it_goes_on(kernel):
     km.interrupt_kernel()
     reply = kc.get_shell_msg(timeout=60)
     assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
-    out, reply = _run(kc, "print(6 * 7)")
+    # After an error ipykernel aborts the requests that reach it while it clears its queue (its
+    # stop_on_error): on a busy machine the next request can land in that window and come back
+    # "aborted", which is the kernel going on, not dying. Ask again then (once seen in CI, stop 21).
+    for _ in range(5):
+        out, reply = _run(kc, "print(6 * 7)")
+        if reply["status"] != "aborted":
+            break
+        time.sleep(0.5)
     assert (out.strip(), reply["status"]) == ("42", "ok")
 
 
