@@ -250,8 +250,9 @@ def forbid_host_reads() -> Iterator[HostReads]:
     watched by a changed result), but each is recorded in the yielded :class:`HostReads`, which
     the caller checks after the block: recording rather than raising means a ``try``/``except``
     in the checked code cannot hide a read.  The originals are restored on exit, even after an
-    error.  On a CPU this is the stand-in for ``torch.cuda.set_sync_debug_mode("error")``, which
-    catches the same reads as device syncs on a GPU.
+    error.  On a CPU this stands in for ``torch.cuda.set_sync_debug_mode("error")``, which on a
+    GPU catches device syncs: these reads among them, and others (``.cpu()``, ``nonzero``) that
+    this does not record.
     """
     seen = HostReads()
     saved = {name: getattr(torch.Tensor, name) for name in HOST_READS}
