@@ -219,6 +219,8 @@ class Zygote:
         assert self.proc is not None
         self.proc.kill()
         self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
     def kernel_argv(self) -> list[str]:
         """A kernelspec's argv: jupyter_client fills in the connection file and appends extra arguments."""
