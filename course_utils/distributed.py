@@ -16,11 +16,15 @@ Two ideas of lesson 07, shown with real processes (``gloo`` backend), not a simu
   so each worker sums :math:`|g_i|^p` over its shard and an all-reduce ``SUM`` (``MAX`` for
   :math:`p = \infty`) combines them. A *local* clip, with each shard's own norm, would scale
   the shards by different factors and change the gradient's direction.
+* **FSDP2.** With :func:`torch.distributed.fsdp.fully_shard` the parameters and their
+  gradients are ``DTensor`` shards, and :func:`torch.nn.utils.clip_grad_norm_` computes the
+  global norm itself (the all-reduce above happens inside the DTensor operations); it returns
+  the norm as a ``DTensor`` (``.full_tensor()`` gives a plain tensor to log).
 
 Entry point: :func:`run_workers` starts ``world_size`` processes with the ``spawn`` start
 method, runs a module-level ``worker(rank, world_size, *args)`` in each, and returns the
-results ordered by rank. The demo workers :func:`ddp_demo`, :func:`sharded_demo` and
-:func:`failing_demo` live here because ``spawn`` must import them by name (a function defined
+results ordered by rank. The demo workers :func:`ddp_demo`, :func:`sharded_demo`,
+:func:`fsdp2_demo` and :func:`failing_demo` live here because ``spawn`` must import them by name (a function defined
 in a notebook cannot be imported by a new process).
 """
 
@@ -57,6 +61,7 @@ __all__ = [
     "demo_gradient",
     "ddp_demo",
     "sharded_demo",
+    "fsdp2_demo",
     "failing_demo",
 ]
 
@@ -524,9 +529,10 @@ def ddp_demo(
     averaged, :math:`\bar g = \frac{1}{W}\sum_r g_r`, and clipped with
     :func:`torch.nn.utils.clip_grad_norm_`.
 
-    With ``use_ddp=False`` (the default, about a second faster to start) the average is one
-    ``all_reduce(SUM)`` per gradient followed by a division by ``world_size``: the collective
-    that :class:`~torch.nn.parallel.DistributedDataParallel` runs during ``backward()``. With
+    With ``use_ddp=False`` (the default, about a second faster to start) each gradient is
+    divided by ``world_size`` and then all-reduced with ``SUM``, in the order
+    :class:`~torch.nn.parallel.DistributedDataParallel` uses during ``backward()`` (it divides
+    each gradient as it copies it into a bucket, then all-reduces the bucket). With
     ``use_ddp=True`` the model is wrapped in DDP: the own-batch gradient is computed under
     ``no_sync()`` and the average by DDP's own ``backward()``.
 
@@ -554,9 +560,9 @@ def ddp_demo(
     else:
         nn.functional.mse_loss(model(xb), yb).backward()
         local = torch.cat([_grad(p).reshape(-1) for p in model.parameters()]).clone()
-        for p in model.parameters():
-            dist.all_reduce(_grad(p), op=dist.ReduceOp.SUM)
+        for p in model.parameters():  # as DDP does: divide by the world size, then all-reduce SUM
             _grad(p).div_(world_size)
+            dist.all_reduce(_grad(p), op=dist.ReduceOp.SUM)
     total = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
     clipped = torch.cat([_grad(p).reshape(-1) for p in model.parameters()]).clone()
     return {
@@ -599,6 +605,72 @@ def sharded_demo(
         out["local"][float(p)] = (float(n_local), loc.grad.clone())
         out["global"][float(p)] = (float(n_global), glob.grad.clone())
     return out
+
+
+def fsdp2_demo(
+    rank: int, world_size: int, seed: int = 0, max_norm: float = 1.0, batch: int = 32
+) -> dict[str, Any]:
+    r"""FSDP2 worker: shard the model with ``fully_shard``, then clip with ``clip_grad_norm_``.
+
+    All ranks build the seeded :class:`~course_utils.models.MLP` (8 -> 16 -> 16 -> 1) of
+    :func:`ddp_demo` and shard it with :func:`torch.distributed.fsdp.fully_shard` on a CPU
+    device mesh of ``world_size`` ranks: each ``Linear`` layer is one FSDP unit, then the root.
+    Every parameter is then a :class:`~torch.distributed.tensor.DTensor` sharded on its first
+    dimension, and rank ``r`` stores only its rows. Rank ``r`` runs forward and backward on rows
+    ``[r*batch, (r+1)*batch)`` of ``make_regression(world_size*batch, 8, seed=seed)``; FSDP2
+    reduce-scatters the gradients, so each rank ends with its shard of the *averaged* gradient
+    (the gradient of the whole batch, the one :func:`ddp_demo` averages). Then
+    :func:`torch.nn.utils.clip_grad_norm_` runs on the sharded parameters as in a
+    single-process loop.
+
+    Returns:
+        A dict with ``rank``; ``grad_types`` (the class name of each parameter's gradient);
+        ``local_shapes`` and ``full_shapes`` (per parameter, the shape this rank stores and the
+        whole shape); ``local_norm`` (the 2-norm of this rank's local pieces, what a clip that
+        ignored the sharding would see); ``total_type`` and ``total_placements`` (the class
+        and placements of the norm ``clip_grad_norm_`` returned); ``total_norm`` (its
+        ``full_tensor()``, a float); ``clipped`` (the clipped gradient gathered whole with
+        ``full_tensor()``, flat, in parameter order).
+    """
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.distributed.fsdp import fully_shard
+    from torch.distributed.tensor import DTensor
+
+    from .data import make_regression
+    from .models import MLP
+
+    seed = check_int("seed", seed, minimum=0)
+    max_norm = check_positive_finite("max_norm", max_norm)
+    batch = check_int("batch", batch, minimum=1)
+    torch.manual_seed(seed)
+    model: nn.Module = MLP(8, 1, hidden=16, depth=2)
+    mesh = init_device_mesh("cpu", (world_size,))
+    for module in model.modules():
+        if isinstance(module, nn.Linear):
+            fully_shard(module, mesh=mesh)
+    fully_shard(model, mesh=mesh)
+    X, y = make_regression(world_size * batch, 8, seed=seed)
+    xb, yb = X[rank * batch : (rank + 1) * batch], y[rank * batch : (rank + 1) * batch]
+    nn.functional.mse_loss(model(xb), yb).backward()  # FSDP2 reduce-scatters (averages) here
+    grads = [_grad(p) for p in model.parameters()]
+    local = [g.to_local() if isinstance(g, DTensor) else g for g in grads]
+    local_norm = torch.linalg.vector_norm(torch.cat([t.reshape(-1) for t in local]))
+    total = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    full_total = total.full_tensor() if isinstance(total, DTensor) else total
+    clipped = [
+        g.full_tensor() if isinstance(g, DTensor) else g for g in (_grad(p) for p in model.parameters())
+    ]
+    return {
+        "rank": rank,
+        "grad_types": [type(g).__name__ for g in grads],
+        "local_shapes": [tuple(t.shape) for t in local],
+        "full_shapes": [tuple(g.shape) for g in grads],
+        "local_norm": float(local_norm),
+        "total_type": type(total).__name__,
+        "total_placements": [repr(pl) for pl in total.placements] if isinstance(total, DTensor) else [],
+        "total_norm": float(full_total),
+        "clipped": torch.cat([c.detach().reshape(-1) for c in clipped]).clone(),
+    }
 
 
 def failing_demo(rank: int, world_size: int) -> None:

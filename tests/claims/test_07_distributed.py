@@ -21,6 +21,7 @@ from course_utils.distributed import (
     demo_gradient,
     failing_demo,
     free_port,
+    fsdp2_demo,
     run_workers,
     sharded_demo,
 )
@@ -37,6 +38,7 @@ def _lesson_runs(rank: int, world_size: int, seeds):
             "ddp": ddp_demo(rank, world_size, seed, DDP_MAX_NORM),
             "real_ddp": ddp_demo(rank, world_size, seed, DDP_MAX_NORM, use_ddp=True),
             "sharded": sharded_demo(rank, world_size, seed, SHARD_MAX_NORM, SHARD_NORM_TYPES),
+            "fsdp2": fsdp2_demo(rank, world_size, seed, DDP_MAX_NORM),
         }
         for seed in seeds
     }
@@ -121,3 +123,32 @@ def test_a_failing_worker_is_reported_and_no_process_is_left():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("127.0.0.1", port))  # the rendezvous port was released
+
+
+@pytest.mark.claim("07-fsdp2-global-norm")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_fsdp2_clip_grad_norm_on_dtensor_shards_is_the_global_clip(runs, seed):
+    r0, r1 = (run[seed]["fsdp2"] for run in runs)
+    assert set(r0["grad_types"]) == {"DTensor"} and r0["total_type"] == "DTensor"
+    assert r0["total_placements"] == ["Replicate()"]
+    assert r1["local_shapes"][-2:] == [(0, 16), (0,)], "rank 1 holds no row of the one-row output layer"
+    ref_norm, ref = _reference_clip(demo_gradient(seed), DDP_MAX_NORM, 2.0)
+    # neither rank's pieces carry the whole norm; the squares of the pieces add up to it
+    assert max(r0["local_norm"], r1["local_norm"]) < ref_norm * (1 - 1e-3)
+    assert math.hypot(r0["local_norm"], r1["local_norm"]) == pytest.approx(ref_norm, rel=1e-5)
+    assert r0["total_norm"] == r1["total_norm"] == pytest.approx(ref_norm, rel=1e-5)
+    assert ref_norm > DDP_MAX_NORM  # the clip is active
+    assert torch.allclose(r0["clipped"], ref, rtol=1e-5, atol=1e-8)
+    assert torch.equal(r0["clipped"], r1["clipped"])
+    # the same clip as data parallelism: FSDP2's gradient is the average of the ranks' gradients
+    assert torch.allclose(r0["clipped"], run_ddp_clipped(runs, seed), rtol=1e-5, atol=1e-8)
+    if seed == 0:
+        assert (round(r0["local_norm"], 3), round(r1["local_norm"], 3), round(r0["total_norm"], 3)) == (
+            1.9,
+            1.196,
+            2.245,
+        )
+
+
+def run_ddp_clipped(runs, seed):
+    return runs[0][seed]["ddp"]["clipped"]

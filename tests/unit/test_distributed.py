@@ -288,3 +288,19 @@ def test_a_worker_that_dies_is_reported_with_its_exit_code_and_output():
     )
     assert "about to exit" in info.value.details  # the worker's own output, captured in a file
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, text",
+    [
+        ({"seed": -1}, ValueError, "seed must be"),
+        ({"max_norm": 0.0}, ValueError, "max_norm must be a positive finite number, got 0.0"),
+        ({"max_norm": math.inf}, ValueError, "max_norm must be a positive finite number"),
+        ({"batch": 0}, ValueError, "batch must be"),
+        ({"seed": 1.5}, TypeError, "seed must be an int, got 1.5"),
+    ],
+)
+def test_fsdp2_demo_checks_its_arguments_before_it_builds_a_mesh(kwargs, exc, text):
+    # No process group is needed to be told what is wrong with an argument.
+    with pytest.raises(exc, match=text):
+        D.fsdp2_demo(0, 2, **kwargs)
