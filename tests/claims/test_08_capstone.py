@@ -205,56 +205,104 @@ def _model_and_optimizer(seed):
 
 
 @functools.lru_cache(maxsize=None)
-def junk_documents_by_epoch(seed):
-    """The lesson's replay: the clipped run, and after each epoch each junk document's loss and
-    gradient share (its gradient divided by the batch size)."""
+def replay_junk(seed):
+    """The lesson's replay of the clipped run: during each epoch, per step, whether the batch holds a
+    junk document and one on the wrong side, the norm, how far the step moved the junk margins, the
+    loss and the wrong junk documents' summed loss; after each epoch, the junk documents' classes,
+    the wrong ones' margins, the largest share of a wrong one, its first-layer part, the weight norms."""
     X, y = load_reviews(seed, "train")
-    junk_rows = torch.nonzero(X.sum(dim=1) > 1000).flatten().tolist()
+    is_junk = X.sum(dim=1) > 1000
     model, optimizer = _model_and_optimizer(seed)
     loader = make_loader(X, y, batch_size=BATCH, seed=seed)
-    rows = []
+    first, last = model.linears[0], model.linears[-1]
+    sign = torch.tensor([-1.0, 1.0])
+    during, after = [], []
     for _ in range(EPOCHS):
+        steps = []
         for xb, yb in loader:
             optimizer.zero_grad()
-            F.cross_entropy(model(xb), yb).backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), MAX_NORM)
+            losses = F.cross_entropy(model(xb), yb, reduction="none")
+            losses.mean().backward()
+            norm = torch.nn.utils.clip_grad_norm_(model.parameters(), MAX_NORM).item()
+            with torch.no_grad():
+                before = model(X[is_junk]) @ sign
             optimizer.step()
-        docs = []
-        for i in junk_rows:
+            with torch.no_grad():
+                moved = (model(X[is_junk]) @ sign - before).abs().max().item()
+            junk = xb.sum(dim=1) > 1000
+            wrong = junk & (losses.detach() > math.log(2))
+            steps.append(
+                dict(
+                    junk=bool(junk.any()),
+                    wrong=bool(wrong.any()),
+                    norm=norm,
+                    moved=moved,
+                    loss=losses.mean().item(),
+                    wrong_loss=losses.detach()[wrong].sum().item(),
+                )
+            )
+        during.append(steps)
+        with torch.no_grad():
+            logits = model(X[is_junk])
+        wrong = (logits.argmax(dim=1) != y[is_junk]).tolist()
+        shares, parts = [], []
+        for i, is_wrong in zip(torch.nonzero(is_junk).flatten().tolist(), wrong):
             optimizer.zero_grad()
-            logits = model(X[i : i + 1])
-            loss = F.cross_entropy(logits, y[i : i + 1])
-            (loss / BATCH).backward()
-            share = torch.nn.utils.get_total_norm([q.grad for q in model.parameters()]).item()
-            docs.append((loss.item(), abs((logits[0, 1] - logits[0, 0]).item()), share))
-        rows.append(docs)
-    return rows
+            (F.cross_entropy(model(X[i : i + 1]), y[i : i + 1]) / BATCH).backward()
+            if is_wrong:
+                shares.append(torch.nn.utils.get_total_norm([q.grad for q in model.parameters()]).item())
+                parts.append(
+                    torch.nn.utils.get_total_norm([first.weight.grad, first.bias.grad]).item() / shares[-1]
+                )
+        optimizer.zero_grad()
+        after.append(
+            dict(
+                classes=logits.argmax(dim=1).tolist(),
+                share=max(shares, default=0.0),
+                part=parts[shares.index(max(shares))] if shares else None,
+                w1=first.weight.norm().item(),
+                w2=last.weight.norm().item(),
+            )
+        )
+    return during, after, X[is_junk].norm(dim=1), X[~is_junk].norm(dim=1)
 
 
 @pytest.mark.claim("08-junk-mechanism")
 @pytest.mark.parametrize("seed", SEEDS)
 def test_junk_on_the_wrong_side_gives_the_large_growing_gradients(seed):
-    # Measured on seeds 0-4 and 100-104: some junk document was on the wrong side after 9 or 10 of
-    # the 10 epochs (every epoch on the lesson's seed 0); a right-side one with a margin above 10
-    # added a share below 0.001, but small-margin ones (seeds 100, 103) up to 37.
-    # Ten fresh seeds (100-109): true on nine; on 107 fewer than 8 epochs ended with a junk document
-    # on the wrong side (107 is the seed whose unclipped run reaches 0.969, claim 08-unclipped-fails).
-    rows = junk_documents_by_epoch(seed)
-    with_wrong = [docs for docs in rows if any(d[0] > math.log(2) for d in docs)]
-    assert len(with_wrong) >= 8, "some junk document is on the wrong side after most epochs"
-    for docs in rows:
-        for loss, margin, share in docs:
-            if loss > math.log(2):  # the label is not the model's prediction
-                assert share > 50
-                assert loss == pytest.approx(margin, rel=0.05, abs=0.5)
-            elif margin > 10:  # confidently right: the softmax is saturated
-                assert share < 1e-2
-    first, last = (max(d[2] for d in docs if d[0] > math.log(2)) for docs in (with_wrong[0], with_wrong[-1]))
-    assert last > 1.5 * first, "the wrong junk documents' gradient grows with the weights"
+    # The lesson states these on seed 0. Rerun on seeds 0-4 and 100-109: the input-length ratio was
+    # 478-526; a clipped step moved the junk margins by 139 or more; the wrong junk documents carried
+    # 64-99% of the mean loss in epochs 6-9 (in 3 of the 4 epochs above 60% on all but seed 107); the
+    # share grew 1.54-3.35 times, its first-layer part was 0.82-0.93, the output layer's weights grew
+    # relatively more than the first layer's, and one class was given to all five junk documents after
+    # 7 to 10 of the 10 epochs. Every clipped step held a wrong junk document on seeds 0-4 and on seven
+    # of the ten fresh seeds (not on 101, 107, 109: claim 08-junk-clipped records those).
+    during, after, junk_len, review_len = replay_junk(seed)
+    assert 400 < junk_len.min().item() / review_len.median().item() < 600  # "about 480 times as long"
+    for steps in during:
+        for st in steps:
+            if st["norm"] > MAX_NORM:  # every clipped step holds a junk document on the wrong side
+                assert st["wrong"], st
+                assert st["moved"] > 100, "a clipped step moves the junk margins by more than 100"
+    late = during[6:]
+    mean_loss = [np.mean([st["loss"] for st in steps]) for steps in late]
+    junk_part = [sum(st["wrong_loss"] for st in steps) / N_TRAIN for steps in late]
+    assert sum(j > 0.6 * m for j, m in zip(junk_part, mean_loss)) >= 3, (junk_part, mean_loss)
+    with_wrong = [a for a in after if a["share"] > 0]
+    assert with_wrong[-1]["share"] > 1.5 * with_wrong[0]["share"]
+    assert all(a["part"] > 0.8 for a in with_wrong)
+    assert after[-1]["w2"] / after[0]["w2"] > after[-1]["w1"] / after[0]["w1"]
+    assert sum(len(set(a["classes"])) == 1 for a in after) >= 7, "one class for all five junk documents"
     if seed == 0:
-        assert len(with_wrong) == EPOCHS
-        assert (round(first), round(last)) == (106, 217)
-        assert all(d[2] == 0 for docs in rows for d in docs if d[0] <= math.log(2))
+        assert all(len(set(a["classes"])) == 1 for a in after)
+        assert all(j > 0.95 * m for j, m in zip(junk_part, mean_loss))
+        others = [st["norm"] for steps in during for st in steps if st["junk"] and not st["wrong"]]
+        assert max(others) < 1
+        assert [round(a["share"]) for a in (after[0], after[-1])] == [106, 217]
+        assert (round(after[0]["w2"], 2), round(after[-1]["w2"], 2)) == (1.08, 1.79)
+        assert (round(after[0]["w1"], 2), round(after[-1]["w1"], 2)) == (3.39, 3.68)
+        moved = [st["moved"] for steps in during for st in steps if st["wrong"]]
+        assert (round(min(moved)), round(max(moved))) == (202, 694)
 
 
 def _train_unclipped_on(X, y, seed):
@@ -289,3 +337,16 @@ def test_dropping_or_normalising_the_junk_trains_without_clipping(seed):
         assert acc > 0.94, acc
     assert max(drop_norm, norm_norm) < 1.5
     assert capstone_run(seed)[2] <= TARGET  # the same runs on the data as given fail
+
+
+@pytest.mark.claim("08-rule-paired")
+def test_the_chosen_threshold_beats_the_other_safe_ones_seed_by_seed():
+    results = {t: [acc for _, _, acc in sweep()[t]] for t in SWEEP}
+    safe = {t: min(a) for t, a in results.items() if all(math.isfinite(x) and x > TARGET for x in a)}
+    chosen = max(safe, key=lambda t: (safe[t], t))
+    gap = max(safe[chosen] - v for v in safe.values())
+    se_diff = max(math.sqrt((safe[chosen] * (1 - safe[chosen]) + v * (1 - v)) / N_VAL) for v in safe.values())
+    assert gap < 2 * se_diff, "the worst seeds alone are thin evidence"
+    for t in safe:
+        if t != chosen:
+            assert all(a > b for a, b in zip(results[chosen], results[t])), (t, results[chosen], results[t])
