@@ -39,11 +39,22 @@ def nbgrader_meta(cell) -> dict:
 
 
 def grade_cells(nb) -> dict[str, float]:
-    """grade_id -> points of every autograded test cell of a notebook."""
+    """grade_id -> points of every autograded test cell of a notebook (graded code cells; a
+    hand-graded written answer, see ``manual_cells``, is not one)."""
     return {
         nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
         for c in nb.cells
-        if nbgrader_meta(c).get("grade")
+        if nbgrader_meta(c).get("grade") and c.cell_type == "code"
+    }
+
+
+def manual_cells(nb) -> dict[str, float]:
+    """grade_id -> points of every answer the instructor grades by hand: a graded markdown cell
+    that is also a solution cell (nbgrader releases it as "YOUR ANSWER HERE")."""
+    return {
+        nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
+        for c in nb.cells
+        if nbgrader_meta(c).get("grade") and nbgrader_meta(c).get("solution") and c.cell_type == "markdown"
     }
 
 

@@ -190,7 +190,12 @@ KERNEL_TAMPERS = {
 
 
 def grade_cell_ids(nb) -> list[str]:
-    return [nbgrader_meta(c)["grade_id"] for c in nb.cells if nbgrader_meta(c).get("grade")]
+    """The autograded test cells (a hand-graded written answer has no code to tamper with)."""
+    return [
+        nbgrader_meta(c)["grade_id"]
+        for c in nb.cells
+        if nbgrader_meta(c).get("grade") and c.cell_type == "code"
+    ]
 
 
 def cell_tamper_plan(grade_ids: list[str], offset: int) -> dict[str, str]:

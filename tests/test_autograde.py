@@ -4,7 +4,8 @@ Each folder ``tests/submissions/<assignment>/`` holds sample answers (``<student
 student put in the exercise cells) and ``expected_scores.csv``, the score each test cell must get.
 In a notebook with one exercise cell the whole file is its answer; with several, the file is split
 by lines ``# %% <grade_id>`` naming the exercise cell that the following code answers (cells not
-named keep the release stub).  The student ``untouched`` hands in the release notebook as it is.  A sample with an infinite loop
+named keep the release stub; a written answer, a hand-graded markdown cell, is filled the same
+way, with text).  The student ``untouched`` hands in the release notebook as it is.  A sample with an infinite loop
 is cut by nbgrader's per-cell timeout and must not hold up the others.  Grading goes through
 ``scripts/course.py autograde --jobs 2`` (nbgrader's API and the course's preprocessors, two
 workers) with kernels forked from a server that has imported torch (``tests/kernel_zygote.py``):
@@ -31,7 +32,16 @@ import nbformat
 import pytest
 
 from kernel_zygote import Zygote
-from support import ROOT, cell_scores, make_course_copy, nbgrader_meta, read_nb, run_nbgrader
+from support import (
+    ROOT,
+    cell_scores,
+    grade_cells,
+    make_course_copy,
+    manual_cells,
+    nbgrader_meta,
+    read_nb,
+    run_nbgrader,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -51,10 +61,13 @@ def expected_scores(assignment: str) -> dict[str, dict[str, float]]:
 
 
 def solution_cell_ids(nb) -> list[str]:
+    """The exercise cells: code solution cells, and written answers (graded markdown solution cells,
+    which a sample fills with text under its own '# %% <grade_id>' marker)."""
     return [
         nbgrader_meta(c)["grade_id"]
         for c in nb.cells
-        if nbgrader_meta(c).get("solution") and c.cell_type == "code"
+        if nbgrader_meta(c).get("solution")
+        and (c.cell_type == "code" or (c.cell_type == "markdown" and nbgrader_meta(c).get("grade")))
     ]
 
 
@@ -157,7 +170,11 @@ def test_scores_equal_the_expected_table(graded):
 
 def test_expected_table_covers_every_graded_cell(graded):
     nb = read_nb(ROOT / "solutions" / graded["assignment"] / f"{graded['assignment']}.ipynb")
-    graded_ids = {nbgrader_meta(c)["grade_id"] for c in nb.cells if nbgrader_meta(c).get("grade")}
+    graded_ids = {
+        nbgrader_meta(c)["grade_id"]
+        for c in nb.cells
+        if nbgrader_meta(c).get("grade") and c.cell_type == "code"
+    }
     for student, expected in graded["expected"].items():
         assert set(expected) - {"total"} == graded_ids, f"{student}: table columns != graded cells"
         total = sum(v for k, v in expected.items() if k != "total")
@@ -198,3 +215,48 @@ def test_infinite_loop_is_cut_by_the_timeout(graded):
 def test_submitted_files_are_not_modified(graded):
     for path, digest in graded["digests"].items():
         assert _digest(path) == digest, f"grading modified {path}"
+
+
+def test_a_written_answer_waits_for_the_instructor(graded):
+    """A hand-graded answer (a graded markdown solution cell) scores 0 when it was left as released
+    ("YOUR ANSWER HERE"), and is flagged for a manual grade, with no automatic score, when it was
+    written; the grade an instructor then gives counts in the submission's score."""
+    from nbgrader.api import Gradebook
+
+    a = graded["assignment"]
+    manual = manual_cells(read_nb(ROOT / "solutions" / a / f"{a}.ipynb"))
+    if not manual:
+        pytest.skip("no hand-graded answer in this assignment")
+    answers = {
+        student: set(
+            split_answers(
+                (SUBMISSIONS / a / f"{student}.py").read_text(),
+                solution_cell_ids(read_nb(ROOT / "solutions" / a / f"{a}.ipynb")),
+            )
+        )
+        if student != "untouched"
+        else set()
+        for student in graded["expected"]
+    }
+    assert any(manual.keys() & ids for ids in answers.values()), "no sample writes the answer"
+    with Gradebook(f"sqlite:///{graded['course'] / 'gradebook.db'}") as gb:
+        for student, ids in answers.items():
+            sub = gb.find_submission(a, student)
+            assert sub.max_score == sum(
+                grade_cells(read_nb(ROOT / "solutions" / a / f"{a}.ipynb")).values()
+            ) + sum(manual.values())
+            for cell, points in manual.items():
+                grade = gb.find_grade(cell, a, a, student)
+                assert grade.max_score == points
+                if cell in ids:
+                    assert grade.needs_manual_grade and grade.auto_score is None, (student, cell)
+                else:
+                    assert not grade.needs_manual_grade and grade.auto_score == 0, (student, cell)
+        # The instructor grades one written answer by hand: it counts in the submission's score.
+        student = next(s for s, ids in answers.items() if manual.keys() & ids)
+        cell = next(iter(manual.keys() & answers[student]))
+        before = gb.find_submission(a, student).score
+        grade = gb.find_grade(cell, a, a, student)
+        grade.manual_score = 2.5
+        gb.db.commit()
+        assert gb.find_submission(a, student).score == pytest.approx(before + 2.5)

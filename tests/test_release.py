@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from support import ROOT, assignment_names, grade_cells, nbgrader_meta, read_nb
+from support import ROOT, assignment_names, grade_cells, manual_cells, nbgrader_meta, read_nb
 
 import release  # scripts/release.py
 
@@ -48,7 +48,7 @@ def test_release_keeps_every_graded_cell_with_its_points(name):
         meta = nbgrader_meta(cell)
         if cell.cell_type == "code":
             assert not cell.get("outputs"), "release notebooks must carry no outputs"
-        if meta.get("grade") or (meta and not meta.get("solution")):
+        if meta and not meta.get("solution"):  # every test cell and every instruction
             assert meta.get("locked"), f"cell {meta.get('grade_id')} should be locked in the release"
 
 
@@ -106,3 +106,32 @@ def test_generate_assignment_runs_nbgraders_preprocessors_and_the_marker_strip_b
     assert [p for p in ours if p is not StripClaimMarkers] == default
     names = [p.__name__ for p in ours]
     assert names.index("StripClaimMarkers") < names.index("ComputeChecksums") < names.index("SaveCells")
+
+
+@pytest.mark.parametrize("name", assignment_names())
+def test_a_hand_graded_answer_is_released_empty_and_its_rubric_stays_with_the_instructor(name):
+    source = read_nb(ROOT / "solutions" / name / f"{name}.ipynb")
+    released = read_nb(ROOT / "notebooks" / name / f"{name}.ipynb")
+    assert manual_cells(released) == manual_cells(source)
+    by_id = {nbgrader_meta(c).get("grade_id"): c for c in released.cells}
+    release_text = "\n".join(c.source for c in released.cells)
+    for c in source.cells:
+        grade_id = nbgrader_meta(c).get("grade_id")
+        if grade_id not in manual_cells(source):
+            continue
+        out = by_id[grade_id]
+        assert out.source == "YOUR ANSWER HERE" and not nbgrader_meta(out).get("locked")
+        # the instructor's model answer and rubric are in the source cell and nowhere in the release
+        assert "Rubric" in c.source and "Model answer" in c.source
+        for line in (ln.strip() for ln in c.source.splitlines()):
+            if len(line) > 30:
+                assert line not in release_text, f"{name}: the release shows the instructor's {line!r}"
+        # the student's instructions name the criteria and say that the answer is graded by hand
+        before = released.cells[released.cells.index(out) - 1]
+        assert "graded by hand" in before.source.lower() or "grades it by hand" in before.source
+
+
+def test_the_capstone_has_a_hand_graded_written_answer():
+    assert manual_cells(read_nb(ROOT / "solutions" / "08_capstone" / "08_capstone.ipynb")) == {
+        "tradeoff_answer": 3.0
+    }
