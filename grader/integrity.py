@@ -140,8 +140,12 @@ TARGETS: tuple[tuple[Any, tuple[str, ...]], ...] = (
             "from_numpy",
             "no_grad",
             "is_tensor",
+            "full",
+            "is_autocast_enabled",  # lesson 07's amp_step test: the forward pass stays under autocast
+            "get_autocast_dtype",
         ),
     ),
+    (torch.nn.Module, ("register_forward_pre_hook",)),  # tests that count or inspect forward passes
     (
         torch.Tensor,
         (
