@@ -51,7 +51,7 @@ from . import geometry as geometry
 # Quiz helpers: ``from course_utils.quiz import check_choice, practice_question``.
 from . import quiz as quiz
 
-# Real torch.distributed workers (lesson 07): ``from course_utils.distributed import run_workers``.
+# Real torch.distributed workers (lesson 07b): ``from course_utils.distributed import run_workers``.
 from . import distributed as distributed
 
 __version__ = "0.1.0"

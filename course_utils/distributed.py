@@ -1,6 +1,6 @@
 r"""Distributed demo: real ``torch.distributed`` processes on the CPU, and a sharded clip.
 
-Two ideas of lesson 07, shown with real processes (``gloo`` backend), not a simulation:
+Two ideas of lesson 07b, shown with real processes (``gloo`` backend), not a simulation:
 
 * **Data parallelism (DDP).** Every worker holds the whole model and computes the gradient
   :math:`g_r` of its own batch; DDP all-reduces them into the average

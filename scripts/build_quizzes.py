@@ -140,7 +140,7 @@ def build_quiz(quiz: str, questions: list[dict]):
         cells,
         f"{quiz}-intro",
         f"""
-# Quiz {number}: lessons {", ".join(l[:2] for l in lessons)}
+# Quiz {number}: lessons {", ".join(l.split("_")[0] for l in lessons)}
 
 {len(qs)} multiple-choice questions on {", ".join(f"`{l}`" for l in lessons)}, one point each. Exactly one
 option of each question is right.

@@ -16,7 +16,7 @@ LESSONS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.name[:2].is
 
 
 def lesson_of(module: Path) -> str:
-    number = module.stem.split("_")[1]  # test_07_distributed.py -> 07
+    number = module.stem.split("_")[1]  # test_07b_distributed.py -> 07b
     (lesson,) = [name for name in LESSONS if name.startswith(number + "_")]
     return lesson
 
@@ -36,7 +36,7 @@ def _reads_the_lesson(value: ast.expr) -> bool:
     )
 
 
-CLAIM_MODULES = sorted(p for p in CLAIMS.glob("test_[0-9][0-9]_*.py"))
+CLAIM_MODULES = sorted(p for p in CLAIMS.glob("test_[0-9][0-9]*_*.py"))
 
 
 @pytest.mark.parametrize("module", CLAIM_MODULES, ids=lambda p: p.name)

@@ -20,7 +20,8 @@ to it, so that the table and the generator cannot drift apart; an empty tamper i
 cell); ``before_fix`` records what nbgrader 0.9.6's own Execute gave, measured when the table was
 written (a kernel tamper then also hid the errors of the later test cells of its notebook).  It is empty
 for 09_modern and quiz_3's questions 11-18, added after the fix (there was no unfixed grader to
-measure them on).
+measure them on), and for the rows whose tamper or honest score changed when lesson 07 was split into
+07_pitfalls and 07b_production (07's cells, 07b, and the quiz_3 rows of the questions that moved).
 Run ``python tests/test_tampering.py ASSIGNMENT...`` to print the rows of a fresh grading run.
 """
 
@@ -60,7 +61,8 @@ ASSIGNMENTS = [
     "quiz_1",
     "quiz_2",
     "quiz_3",
-    "09_modern",  # last: each assignment's tampers rotate by its place in this list
+    "09_modern",
+    "07b_production",  # new assignments go last: each assignment's tampers rotate by its place in this list
 ]
 #: The sample (tests/submissions/<assignment>/<name>.py) each kernel-tamper submission is built on:
 #: an honest answer that passes some test cells and fails several others.
@@ -71,7 +73,8 @@ KERNEL_BASES = {
     "04_clip_norm": "per_tensor_norm",
     "05_clip_value": "angle_per_tensor",
     "06_threshold": "keeps_nonfinite",
-    "07_pitfalls": "unscale_after_clip",
+    "07_pitfalls": "fixes_only_train_step",
+    "07b_production": "unscale_after_clip",
     "08_capstone": "clip_after_step",
     "09_modern": "pe_batch_clip",
     "quiz_1": "five_right",

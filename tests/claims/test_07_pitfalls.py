@@ -1,4 +1,5 @@
-"""Claims of lesson 07 (solutions/07_pitfalls), each rerun over several seeds."""
+"""Claims of lessons 07 (solutions/07_pitfalls) and 07b (solutions/07b_production, on lesson 07's test
+bench; its distributed claims are in test_07b_distributed.py), each rerun over several seeds."""
 
 from __future__ import annotations
 
@@ -20,15 +21,23 @@ STEPS, LR, MAX_NORM = lesson_settings("07_pitfalls", "STEPS", "LR", "MAX_NORM")
 TIGHT_NORM = lesson_settings("07_pitfalls", "TIGHT_NORM")
 VALUE_CLIP = lesson_settings("07_pitfalls", "VALUE_CLIP")
 HIGH_LR = lesson_settings("07_pitfalls", "HIGH_LR")
-ADAM_LR, THRESHOLDS = lesson_settings("07_pitfalls", "ADAM_LR", "THRESHOLDS")
+ADAM_LR = lesson_settings("07_pitfalls", "ADAM_LR")
+THRESHOLDS = lesson_settings("07b_production", "THRESHOLDS")
 BAD_STEP = lesson_settings("07_pitfalls", "BAD_STEP")
-AMP_DTYPE, INIT_SCALE = lesson_settings("07_pitfalls", "AMP_DTYPE", "INIT_SCALE")
+AMP_DTYPE, INIT_SCALE = lesson_settings("07b_production", "AMP_DTYPE", "INIT_SCALE")
 ACCUM, ACCUM_MAX_NORM = lesson_settings("07_pitfalls", "ACCUM", "ACCUM_MAX_NORM")
-PROD_STEPS, WARMUP, PROD_LR, PROD_BAD_STEP, PROD_MAX_NORM = lesson_settings(
-    "07_pitfalls", "PROD_STEPS", "WARMUP", "PROD_LR", "PROD_BAD_STEP", "PROD_MAX_NORM"
+PROD_STEPS, WARMUP, PROD_LR, PROD_BAD_STEP, PROD_MAX_NORM, PROD_ACCUM = lesson_settings(
+    "07b_production", "PROD_STEPS", "WARMUP", "PROD_LR", "PROD_BAD_STEP", "PROD_MAX_NORM", "PROD_ACCUM"
 )
 MOMENTUM = lesson_settings("07_pitfalls", "MOMENTUM")
-SPIKE_STEP, SPIKE_FACTOR = lesson_settings("07_pitfalls", "SPIKE_STEP", "SPIKE_FACTOR")
+SPIKE_STEP, SPIKE_FACTOR = lesson_settings("07b_production", "SPIKE_STEP", "SPIKE_FACTOR")
+#: Lesson 07b runs on lesson 07's test bench: the settings both lessons hold (checked below).
+BENCH = ("N_SAMPLES", "N_FEATURES", "HIDDEN", "BATCH", "STEPS", "LR", "MAX_NORM", "ADAM_LR")
+
+
+def test_lesson_07b_runs_on_lesson_07s_bench():
+    # The claims of 07b use the bench settings read from 07: they must be 07b's too.
+    assert lesson_settings("07b_production", *BENCH) == lesson_settings("07_pitfalls", *BENCH)
 
 
 def make_problem(seed=0, depth=2):
@@ -286,12 +295,12 @@ def production_run(seed, steps=PROD_STEPS, max_norm=PROD_MAX_NORM, bad_step=PROD
             group["lr"] = PROD_LR * min(1.0, (step + 1) / WARMUP)
         opt.zero_grad(set_to_none=True)
         batch_loss = 0.0
-        for k, micro in enumerate(idx.chunk(ACCUM)):
+        for k, micro in enumerate(idx.chunk(PROD_ACCUM)):
             x = X[micro].clone()
             if step == bad_step and k == 0:
                 x[0, 0] = math.inf
             with torch.autocast("cpu", dtype=AMP_DTYPE):
-                loss = F.mse_loss(model(x).float(), y[micro]) / ACCUM
+                loss = F.mse_loss(model(x).float(), y[micro]) / PROD_ACCUM
             scaler.scale(loss).backward()
             batch_loss += loss.detach()
         scaler.unscale_(opt)

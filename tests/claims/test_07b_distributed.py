@@ -1,4 +1,4 @@
-"""Claims of lesson 07's distributed section (solutions/07_*), rerun with 2 real gloo processes.
+"""Claims of lesson 07b's distributed section (solutions/07b_production), rerun with 2 real gloo processes.
 
 One ``run_workers`` call (2 processes) computes every seed's data-parallel and sharded demos, so the
 5 seeds cost one process start (about 3 s), not five.
@@ -27,8 +27,8 @@ from course_utils.distributed import (
 )
 
 # The lesson's settings (distributed section), read from the lesson (tests/lesson_settings.py).
-DIST_WORKERS, DDP_MAX_NORM = lesson_settings("07_pitfalls", "DIST_WORKERS", "DDP_MAX_NORM")
-SHARD_MAX_NORM, SHARD_NORM_TYPES = lesson_settings("07_pitfalls", "SHARD_MAX_NORM", "SHARD_NORM_TYPES")
+DIST_WORKERS, DDP_MAX_NORM = lesson_settings("07b_production", "DIST_WORKERS", "DDP_MAX_NORM")
+SHARD_MAX_NORM, SHARD_NORM_TYPES = lesson_settings("07b_production", "SHARD_MAX_NORM", "SHARD_NORM_TYPES")
 
 
 def _lesson_runs(rank: int, world_size: int, seeds):

@@ -5,9 +5,6 @@ def train_step(model, batch, optimizer, max_norm):
 # %% safe_step
 def safe_step(model, batch, optimizer, max_norm, loss_fn=F.mse_loss):
     raise ValueError("not done")
-# %% amp_step
-def amp_step(model, batch, optimizer, scaler, max_norm):
-    raise ValueError("not done")
 # %% accumulation_step
 def accumulation_step(model, micro_batches, optimizer, max_norm):
     raise ValueError("not done")

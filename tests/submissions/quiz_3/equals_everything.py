@@ -30,19 +30,19 @@ answer_q01 = AlwaysEqual()
 answer_q02 = SneakyStr("A")
 
 # %% answer_q03
-answer_q03 = AlwaysEqual()
+answer_q03 = SneakyStr("B")
 
 # %% answer_q04
-answer_q04 = SneakyStr("B")
+answer_q04 = AlwaysEqual()
 
 # %% answer_q05
 answer_q05 = AlwaysEqual()
 
 # %% answer_q06
-answer_q06 = SneakyStr("C")
+answer_q06 = AlwaysEqual()
 
 # %% answer_q07
-answer_q07 = AlwaysEqual()
+answer_q07 = SneakyStr("C")
 
 # %% answer_q08
 answer_q08 = SneakyStr("B")

@@ -5,7 +5,7 @@ answer_q01 = "c"
 answer_q02 = "a"
 
 # %% answer_q03
-answer_q03 = "a"
+answer_q03 = "b"
 
 # %% answer_q04
 answer_q04 = "b"
@@ -14,10 +14,10 @@ answer_q04 = "b"
 answer_q05 = "b"
 
 # %% answer_q06
-answer_q06 = "c"
+answer_q06 = "a"
 
 # %% answer_q07
-answer_q07 = "b"
+answer_q07 = "c"
 
 # %% answer_q08
 answer_q08 = "b"

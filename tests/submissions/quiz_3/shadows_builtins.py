@@ -10,7 +10,7 @@ answer_q01 = "C"
 answer_q02 = "A"
 
 # %% answer_q03
-answer_q03 = "A"
+answer_q03 = "B"
 
 # %% answer_q04
 answer_q04 = "B"
@@ -19,10 +19,10 @@ answer_q04 = "B"
 answer_q05 = "B"
 
 # %% answer_q06
-answer_q06 = "C"
+answer_q06 = "A"
 
 # %% answer_q07
-answer_q07 = "B"
+answer_q07 = "C"
 
 # %% answer_q08
 answer_q08 = "B"
